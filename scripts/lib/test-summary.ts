@@ -1,0 +1,69 @@
+// Pure helpers for the test runner: counting results of the suite's steps and rendering the
+// closing line that CI reads (`N passed, N failed`).
+
+export type StepOutcome = 'passed' | 'failed' | 'skipped';
+
+export interface StepResult {
+  name: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+  /** Why a step was skipped or failed, shown in the summary. */
+  note?: string;
+  seconds: number;
+}
+
+export interface MochaCounts {
+  passing: number;
+  failing: number;
+  pending: number;
+}
+
+/** Reads mocha's spec-reporter footer ("12 passing", "1 failing", "2 pending"). */
+export function parseMochaCounts(output: string): MochaCounts | undefined {
+  const pick = (word: string): number | undefined => {
+    const match = new RegExp(`^\\s*(\\d+) ${word}\\b`, 'm').exec(output);
+    return match ? Number(match[1]) : undefined;
+  };
+  const passing = pick('passing');
+  if (passing === undefined) return undefined;
+  return { passing, failing: pick('failing') ?? 0, pending: pick('pending') ?? 0 };
+}
+
+/** A step that is one check: it passed, failed or was skipped as a whole. */
+export function singleStep(name: string, outcome: StepOutcome, seconds: number, note?: string): StepResult {
+  return {
+    name,
+    passed: outcome === 'passed' ? 1 : 0,
+    failed: outcome === 'failed' ? 1 : 0,
+    skipped: outcome === 'skipped' ? 1 : 0,
+    seconds,
+    ...(note === undefined ? {} : { note }),
+  };
+}
+
+export function totals(steps: readonly StepResult[]): { passed: number; failed: number; skipped: number } {
+  return steps.reduce(
+    (sum, step) => ({
+      passed: sum.passed + step.passed,
+      failed: sum.failed + step.failed,
+      skipped: sum.skipped + step.skipped,
+    }),
+    { passed: 0, failed: 0, skipped: 0 },
+  );
+}
+
+/** The summary table plus the closing line; the closing line is always last. */
+export function renderSummary(steps: readonly StepResult[]): string {
+  const lines = ['', 'Test summary:'];
+  for (const step of steps) {
+    const counts = `${step.passed} passed, ${step.failed} failed${step.skipped ? `, ${step.skipped} skipped` : ''}`;
+    const note = step.note ? `  (${step.note})` : '';
+    lines.push(`  ${step.name.padEnd(28)} ${counts.padEnd(34)} ${step.seconds.toFixed(0).padStart(5)} s${note}`);
+  }
+  const sum = totals(steps);
+  const seconds = steps.reduce((acc, step) => acc + step.seconds, 0);
+  lines.push(`  total time ${seconds.toFixed(0)} s${sum.skipped ? `; ${sum.skipped} skipped (see notes)` : ''}`);
+  lines.push(`${sum.passed} passed, ${sum.failed} failed`);
+  return lines.join('\n');
+}

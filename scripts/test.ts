@@ -1,0 +1,90 @@
+// `npm test`: the whole suite, in the order a failure is cheapest to find: types, unit tests,
+// lint, the artifact mirror, then the Molecule scenarios on the lab hosts.
+// Usage: npm test [-- --only typecheck,unit,lint,artifacts,molecule] [--scenario edge,default]
+import { $, argv, fs, path } from 'zx';
+import { parseMochaCounts, renderSummary, singleStep, type StepResult } from './lib/test-summary.js';
+import { clusterArtifactMissing } from './lib/test-plan.js';
+
+$.verbose = true;
+const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+process.chdir(repoRoot);
+const venvBin = path.join(repoRoot, '.venv', 'bin');
+const env = { ...process.env, PATH: `${venvBin}:${process.env.PATH ?? ''}` };
+
+const only = new Set(String(argv.only ?? 'typecheck,unit,lint,artifacts,molecule').split(','));
+const scenarioFilter = argv.scenario ? new Set(String(argv.scenario).split(',')) : undefined;
+const steps: StepResult[] = [];
+
+async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
+  const started = Date.now();
+  const result = await work();
+  return [result, (Date.now() - started) / 1000];
+}
+
+if (only.has('typecheck')) {
+  const [run, seconds] = await timed(() => $({ env, nothrow: true })`npx tsc --noEmit`);
+  steps.push(singleStep('typecheck (tsc --noEmit)', run.exitCode === 0 ? 'passed' : 'failed', seconds));
+}
+
+if (only.has('unit')) {
+  const [run, seconds] = await timed(() => $({ env, nothrow: true })`npx mocha --reporter spec`);
+  const counts = parseMochaCounts(run.stdout);
+  if (counts === undefined) {
+    steps.push(singleStep('unit tests (mocha)', 'failed', seconds, `mocha exited ${run.exitCode} without a result`));
+  } else {
+    steps.push({
+      name: 'unit tests (mocha)',
+      passed: counts.passing,
+      failed: counts.failing,
+      skipped: counts.pending,
+      seconds,
+    });
+  }
+}
+
+if (only.has('lint')) {
+  const [run, seconds] = await timed(() =>
+    $({ env, nothrow: true, cwd: path.join(repoRoot, 'ansible') })`${venvBin}/ansible-lint --profile production`,
+  );
+  steps.push(singleStep('ansible-lint (production)', run.exitCode === 0 ? 'passed' : 'failed', seconds));
+}
+
+let missingClusterReason: string | undefined;
+if (only.has('artifacts') || only.has('molecule')) {
+  // Exit code 3 means "mirror filled with everything this machine can obtain"; the checksums of
+  // what is there are still verified, so that counts as a pass, and the gap is reported.
+  const [run, seconds] = await timed(() =>
+    $({ env, nothrow: true })`node --import ./scripts/register-ts.mjs scripts/artifacts.ts`,
+  );
+  const ok = run.exitCode === 0 || run.exitCode === 3;
+  missingClusterReason = await clusterArtifactMissing(repoRoot);
+  if (only.has('artifacts')) {
+    steps.push(singleStep('artifact mirror (checksums)', ok ? 'passed' : 'failed', seconds, missingClusterReason));
+  }
+}
+
+if (only.has('molecule')) {
+  const scenarios: { name: string; needsCluster: boolean }[] = [
+    { name: 'edge', needsCluster: false },
+    { name: 'default', needsCluster: true },
+    { name: 'failover', needsCluster: true },
+    { name: 'retention', needsCluster: true },
+  ];
+  for (const scenario of scenarios) {
+    if (scenarioFilter && !scenarioFilter.has(scenario.name)) continue;
+    const label = `molecule test -s ${scenario.name}`;
+    if (scenario.needsCluster && missingClusterReason !== undefined) {
+      steps.push(singleStep(label, 'skipped', 0, `blocked: ${missingClusterReason}`));
+      continue;
+    }
+    if (!(await fs.pathExists(path.join(repoRoot, 'molecule', scenario.name, 'molecule.yml')))) {
+      steps.push(singleStep(label, 'failed', 0, 'scenario missing'));
+      continue;
+    }
+    const [run, seconds] = await timed(() => $({ env, nothrow: true })`${venvBin}/molecule test -s ${scenario.name}`);
+    steps.push(singleStep(label, run.exitCode === 0 ? 'passed' : 'failed', seconds));
+  }
+}
+
+console.log(renderSummary(steps));
+process.exitCode = steps.some((step) => step.failed > 0) ? 1 : 0;
