@@ -29,7 +29,7 @@ export interface HttpResult {
 /** HTTP from this machine (the controller) with a timeout; network errors come back as status 0. */
 export async function http(
   url: string,
-  options: { credentials?: Credentials; method?: string; body?: string | Uint8Array; timeoutMs?: number } = {},
+  options: { credentials?: Credentials; method?: string; body?: string; timeoutMs?: number } = {},
 ): Promise<HttpResult> {
   const headers: Record<string, string> = {};
   if (options.credentials) {
