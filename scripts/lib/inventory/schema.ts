@@ -1,0 +1,374 @@
+// The inventory contract as TypeScript types and the JSON Schemas typed against them
+// (ajv's JSONSchemaType<T> makes the compiler reject any drift between the two).
+// `schemas/*.schema.json` are rendered from these objects (`npm run generate -- --schemas`);
+// a unit test fails when the committed files differ.
+import type { JSONSchemaType } from 'ajv';
+
+export const GROUPS = [
+  'vmstorage',
+  'vminsert',
+  'vmselect',
+  'vmagent',
+  'lb_insert',
+  'lb_select',
+  'node_exporter',
+  'grafana',
+] as const;
+export type GroupName = (typeof GROUPS)[number];
+
+/** Connection variables Ansible understands; allowed on hosts and in group `vars`. */
+export interface ConnectionVars {
+  ansible_user?: string;
+  ansible_port?: number;
+  ansible_connection?: string;
+  ansible_become?: boolean;
+  ansible_python_interpreter?: string;
+}
+
+export interface HostVars extends ConnectionVars {
+  ansible_host?: string;
+  vmha_address?: string;
+  vmha_vmagent_member_num?: number;
+}
+
+export interface GroupEntry {
+  hosts?: Record<string, HostVars | null> | null;
+  children?: Record<string, Record<string, never> | null> | null;
+  vars?: ConnectionVars | null;
+}
+
+export interface HostsFile {
+  all: {
+    children: Partial<Record<GroupName, GroupEntry | null>>;
+    vars?: ConnectionVars | null;
+  };
+}
+
+export interface VmhaPorts {
+  vmstorage_insert: number;
+  vmstorage_select: number;
+  vmstorage_http: number;
+  vminsert_http: number;
+  vmselect_http: number;
+  vmagent_http: number;
+  node_exporter: number;
+  lb_insert: number;
+  lb_select: number;
+  grafana: number;
+}
+
+export const DEFAULT_PORTS: VmhaPorts = {
+  vmstorage_insert: 8400,
+  vmstorage_select: 8401,
+  vmstorage_http: 8482,
+  vminsert_http: 8480,
+  vmselect_http: 8481,
+  vmagent_http: 8429,
+  node_exporter: 9100,
+  lb_insert: 8480,
+  lb_select: 8481,
+  grafana: 3000,
+};
+
+const PORT_DESCRIPTIONS: Record<keyof VmhaPorts, string> = {
+  vmstorage_insert: 'vmstorage port vminsert writes to (-vminsertAddr)',
+  vmstorage_select: 'vmstorage port vmselect reads from (-vmselectAddr)',
+  vmstorage_http: 'vmstorage HTTP port (/metrics, -httpListenAddr)',
+  vminsert_http: 'vminsert HTTP port the write load balancers forward to',
+  vmselect_http: 'vmselect HTTP port the read load balancers forward to',
+  vmagent_http: 'vmagent HTTP port (/metrics)',
+  node_exporter: 'node_exporter port (/metrics)',
+  lb_insert: 'port the write load balancers listen on (write DNS name)',
+  lb_select: 'port the read load balancers listen on (read DNS name)',
+  grafana: 'Grafana HTTP port',
+};
+
+export interface ClusterSettings {
+  vmha_version?: string;
+  vmha_node_exporter_version?: string;
+  vmha_victoriametrics_download_url?: string;
+  vmha_node_exporter_download_url?: string;
+  vmha_replication_factor?: number;
+  vmha_scrape_interval?: string;
+  vmha_dedup_interval?: string;
+  vmha_retention?: string;
+  vmha_write_dns_name?: string;
+  vmha_read_dns_name?: string;
+  vmha_manage_dns?: boolean;
+  vmha_ports?: Partial<VmhaPorts>;
+  vmha_auth_enabled?: boolean;
+  vmha_write_username?: string;
+  vmha_write_password?: string;
+  vmha_read_username?: string;
+  vmha_read_password?: string;
+  vmha_tls_enabled?: boolean;
+  vmha_tls_cert_file?: string;
+  vmha_tls_key_file?: string;
+  vmha_firewall_enabled?: boolean;
+  vmha_vmagent_queue_max_bytes?: number;
+  vmha_grafana_package_url?: string;
+}
+
+export const CREDENTIAL_KEYS = [
+  'vmha_write_username',
+  'vmha_write_password',
+  'vmha_read_username',
+  'vmha_read_password',
+] as const satisfies readonly (keyof ClusterSettings)[];
+
+export const SCHEMA_BASE = 'https://vmha.invalid/schemas/';
+
+const str = (description: string) => ({ type: 'string', nullable: true, description }) as const;
+const bool = (description: string) => ({ type: 'boolean', nullable: true, description }) as const;
+const port = (description: string) =>
+  ({ type: 'integer', minimum: 1, maximum: 65535, nullable: true, description }) as const;
+
+const connectionProperties = {
+  ansible_user: str('SSH user Ansible logs in as'),
+  ansible_port: port('SSH port'),
+  ansible_connection: str('Ansible connection plugin (ssh, docker, local, ...)'),
+  ansible_become: bool('whether Ansible escalates privileges'),
+  ansible_python_interpreter: str('Python interpreter on the host'),
+} as const;
+
+export const IPV4_PATTERN =
+  '^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$';
+
+const connectionVarsSchema = {
+  type: 'object' as const,
+  description: 'connection variables shared by the hosts of a group',
+  additionalProperties: false as const,
+  properties: connectionProperties,
+} as const;
+
+const hostVarsSchema = {
+  type: 'object' as const,
+  description: 'variables of one host',
+  additionalProperties: false as const,
+  properties: {
+    ...connectionProperties,
+    ansible_host: str('address or name Ansible connects to (required on real VMs)'),
+    vmha_address: {
+      type: 'string',
+      nullable: true,
+      pattern: IPV4_PATTERN,
+      description: 'IPv4 address other components use to reach this host (default: ansible_host)',
+    },
+    vmha_vmagent_member_num: {
+      type: 'integer',
+      minimum: 0,
+      nullable: true,
+      description:
+        'vmagent hosts only: -promscrape.cluster.memberNum; either every vmagent sets it (unique, 0..N-1) or none does',
+    },
+  },
+} as const;
+
+// One shared definition for the eight groups: ajv compiles it once (the 10,000-host benchmark
+// starts faster) and the JSON file stays short.
+const groupDefinition =
+  ({
+  type: 'object' as const,
+  nullable: true as const,
+  description: 'one inventory group: hosts, child groups, connection vars',
+  additionalProperties: false as const,
+  properties: {
+    hosts: {
+      type: 'object',
+      nullable: true,
+      description: 'hosts of the group, by inventory host name',
+      required: [],
+      additionalProperties: { ...hostVarsSchema, nullable: true as const },
+    },
+    children: {
+      type: 'object',
+      nullable: true,
+      description: 'other vmha groups whose hosts also belong to this group (e.g. node_exporter)',
+      required: [],
+      propertyNames: { enum: [...GROUPS] },
+      additionalProperties: {
+        type: 'object',
+        nullable: true,
+        description: 'a child group reference (empty)',
+        required: [],
+        maxProperties: 0,
+      },
+    },
+    vars: { ...connectionVarsSchema, nullable: true as const },
+  },
+}) as const;
+
+/** Compile-time proof that the shared definition matches GroupEntry (never used at run time). */
+export const groupDefinitionTypeCheck: JSONSchemaType<{ group?: GroupEntry | null }> = {
+  type: 'object',
+  required: [],
+  properties: { group: groupDefinition },
+};
+
+const groupRef = (group: GroupName) => ({ $ref: '#/definitions/group', description: `the ${group} group` });
+
+export const hostsSchema: JSONSchemaType<HostsFile> = {
+  $id: `${SCHEMA_BASE}hosts.schema.json`,
+  title: 'vmha hosts inventory (hosts.yml)',
+  description: 'Standard Ansible YAML inventory with the vmha groups under all.children',
+  type: 'object',
+  additionalProperties: false,
+  required: ['all'],
+  // checked against GroupEntry by groupDefinitionTypeCheck; `definitions` itself is loosely typed
+  definitions: { group: groupDefinition } as unknown as Record<string, JSONSchemaType<unknown>>,
+  properties: {
+    all: {
+      type: 'object',
+      description: 'the Ansible `all` group',
+      additionalProperties: false,
+      required: ['children'],
+      properties: {
+        children: {
+          type: 'object',
+          description: 'the vmha groups',
+          additionalProperties: false,
+          required: [],
+          properties: {
+            vmstorage: groupRef('vmstorage'),
+            vminsert: groupRef('vminsert'),
+            vmselect: groupRef('vmselect'),
+            vmagent: groupRef('vmagent'),
+            lb_insert: groupRef('lb_insert'),
+            lb_select: groupRef('lb_select'),
+            node_exporter: groupRef('node_exporter'),
+            grafana: groupRef('grafana'),
+          },
+        },
+        vars: { ...connectionVarsSchema, nullable: true as const },
+      },
+    },
+  },
+};
+
+const portsProperties = Object.fromEntries(
+  (Object.keys(DEFAULT_PORTS) as (keyof VmhaPorts)[]).map((k) => [
+    k,
+    {
+      type: 'integer',
+      minimum: 1,
+      maximum: 65535,
+      nullable: true,
+      description: `${PORT_DESCRIPTIONS[k]} (default ${DEFAULT_PORTS[k]})`,
+    },
+  ]),
+) as unknown as JSONSchemaType<Partial<VmhaPorts>>['properties'];
+
+export const RETENTION_PATTERN = '^[1-9][0-9]*(h|d|w|M|y)$';
+export const DURATION_PATTERN = '^[1-9][0-9]*(ms|s|m|h)$';
+export const VERSION_PATTERN = '^[0-9]+\\.[0-9]+\\.[0-9]+$';
+
+export const settingsSchema: JSONSchemaType<ClusterSettings> = {
+  $id: `${SCHEMA_BASE}cluster-settings.schema.json`,
+  title: 'vmha cluster settings (group_vars/all/*.yml)',
+  description: 'The vmha_* variables an operator sets in group_vars/all/vmha.yml',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    vmha_version: {
+      type: 'string',
+      nullable: true,
+      pattern: VERSION_PATTERN,
+      description: 'VictoriaMetrics version for every component, e.g. 1.151.0 (no v); default from ansible/versions.yml',
+    },
+    vmha_node_exporter_version: {
+      type: 'string',
+      nullable: true,
+      pattern: VERSION_PATTERN,
+      description: 'node_exporter version, e.g. 1.9.1; default from ansible/versions.yml',
+    },
+    vmha_victoriametrics_download_url: {
+      type: 'string',
+      nullable: true,
+      pattern: '^https?://[^\\s]+[^/\\s]$',
+      description: 'base URL of VictoriaMetrics releases; files come from <base>/v<version>/<file> (no trailing slash)',
+    },
+    vmha_node_exporter_download_url: {
+      type: 'string',
+      nullable: true,
+      pattern: '^https?://[^\\s]+[^/\\s]$',
+      description: 'base URL of node_exporter releases; <base>/v<version>/node_exporter-<version>.linux-amd64.tar.gz',
+    },
+    vmha_replication_factor: {
+      type: 'integer',
+      nullable: true,
+      minimum: 1,
+      description: 'vminsert and vmselect -replicationFactor (default 2); at most the number of vmstorage hosts',
+    },
+    vmha_scrape_interval: {
+      type: 'string',
+      nullable: true,
+      pattern: DURATION_PATTERN,
+      description: 'vmagent scrape interval, e.g. 15s (default 15s)',
+    },
+    vmha_dedup_interval: {
+      type: 'string',
+      nullable: true,
+      pattern: DURATION_PATTERN,
+      description: '-dedup.minScrapeInterval, must equal vmha_scrape_interval (default 15s)',
+    },
+    vmha_retention: {
+      type: 'string',
+      nullable: true,
+      pattern: RETENTION_PATTERN,
+      description: 'retention: a number plus h, d, w, M (months) or y, at least 24h (default 2M)',
+    },
+    vmha_write_dns_name: {
+      type: 'string',
+      nullable: true,
+      description: 'DNS name that resolves to the lb_insert hosts (required)',
+    },
+    vmha_read_dns_name: {
+      type: 'string',
+      nullable: true,
+      description: 'DNS name that resolves to the lb_select hosts (required)',
+    },
+    vmha_manage_dns: bool('vmha writes the DNS records into every host\'s hosts file (default true); false when the site DNS holds them'),
+    vmha_ports: {
+      type: 'object',
+      nullable: true,
+      description: 'ports of every component; unset keys keep their defaults',
+      additionalProperties: false,
+      required: [],
+      properties: portsProperties,
+    },
+    vmha_auth_enabled: bool('load balancers require credentials (default true)'),
+    vmha_write_username: str('write-path user name (vmagent -> lb_insert)'),
+    vmha_write_password: str('write-path password, >= 16 characters; keep it in ansible-vault'),
+    vmha_read_username: str('read-path user name (Grafana -> lb_select)'),
+    vmha_read_password: str('read-path password, >= 16 characters; keep it in ansible-vault'),
+    vmha_tls_enabled: bool('TLS on the load balancers (default false)'),
+    vmha_tls_cert_file: str('controller path of the load balancer certificate (PEM), required with TLS'),
+    vmha_tls_key_file: str('controller path of the load balancer private key (PEM), required with TLS'),
+    vmha_firewall_enabled: bool('nftables tier isolation (default true)'),
+    vmha_vmagent_queue_max_bytes: {
+      type: 'integer',
+      nullable: true,
+      minimum: 1048576,
+      description: 'cap on the vmagent on-disk queue in bytes (default 1073741824)',
+    },
+    vmha_grafana_package_url: str('Grafana package URL; "" skips installing Grafana (provisioning still rendered)'),
+  },
+};
+
+export const SETTINGS_KEYS = Object.keys(settingsSchema.properties ?? {}) as (keyof ClusterSettings)[];
+export const HOST_VAR_KEYS = Object.keys(hostVarsSchema.properties) as (keyof HostVars)[];
+
+/** Description of a settings key (for "fix" hints). */
+export function settingDescription(key: string): string | undefined {
+  const prop = (settingsSchema.properties as Record<string, { description?: string }>)[key];
+  return prop?.description;
+}
+
+export function hostVarDescription(key: string): string | undefined {
+  const prop = (hostVarsSchema.properties as Record<string, { description?: string }>)[key];
+  return prop?.description;
+}
+
+export function portDescription(key: string): string | undefined {
+  return (PORT_DESCRIPTIONS as Record<string, string>)[key];
+}

@@ -1,0 +1,65 @@
+// Builds synthetic inventories (hosts.yml and vmha.yml texts) of any size, for tests and the
+// benchmark. Pure.
+import type { GroupName } from './schema.js';
+
+export type GroupSizes = Record<Exclude<GroupName, 'node_exporter'>, number>;
+
+export const SEED_SIZES: GroupSizes = {
+  vmagent: 3,
+  lb_insert: 2,
+  vminsert: 2,
+  vmstorage: 3,
+  vmselect: 2,
+  lb_select: 2,
+  grafana: 1,
+};
+
+/** Spreads `total` hosts over the groups like a large site (most hosts store data). */
+export function sizesForTotal(total: number): GroupSizes {
+  const fixed = { vmagent: 100, lb_insert: 50, lb_select: 50, grafana: 10 };
+  const rest = Math.max(total - 210, 15);
+  const vminsert = Math.max(2, Math.floor(rest * 0.2));
+  const vmselect = Math.max(2, Math.floor(rest * 0.2));
+  return { ...fixed, vminsert, vmselect, vmstorage: rest - vminsert - vmselect };
+}
+
+/** The i-th address in 10.0.0.0/8, skipping .0 and .255 host parts. */
+export function syntheticAddress(i: number): string {
+  const host = (i % 254) + 1;
+  const rest = Math.floor(i / 254);
+  return `10.${Math.floor(rest / 256) % 256}.${rest % 256}.${host}`;
+}
+
+export interface SyntheticInventory {
+  hostsYml: string;
+  vmhaYml: string;
+}
+
+export function syntheticInventory(sizes: GroupSizes = SEED_SIZES): SyntheticInventory {
+  const lines = ['all:', '  children:'];
+  let index = 10;
+  const groups = Object.keys(sizes) as (keyof GroupSizes)[];
+  for (const group of groups) {
+    lines.push(`    ${group}:`, '      hosts:');
+    const prefix = group.replace('_', '-');
+    for (let n = 1; n <= sizes[group]; n++) {
+      lines.push(`        ${prefix}-${n}:`, `          ansible_host: ${syntheticAddress(index++)}`);
+    }
+  }
+  lines.push('    node_exporter:', '      children:', ...groups.map((g) => `        ${g}:`));
+  const rf = Math.min(2, sizes.vmstorage);
+  const vmhaYml = [
+    `vmha_replication_factor: ${rf}`,
+    'vmha_scrape_interval: 15s',
+    'vmha_dedup_interval: 15s',
+    'vmha_retention: 2M',
+    'vmha_write_dns_name: vm-write.example.internal',
+    'vmha_read_dns_name: vm-read.example.internal',
+    'vmha_write_username: vmagent',
+    'vmha_write_password: "{{ vault_vmha_write_password }}"',
+    'vmha_read_username: grafana',
+    'vmha_read_password: "{{ vault_vmha_read_password }}"',
+    '',
+  ].join('\n');
+  return { hostsYml: lines.join('\n') + '\n', vmhaYml };
+}

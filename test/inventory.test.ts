@@ -1,0 +1,331 @@
+// Rules of `npm run validate`: each with a passing and a failing case.
+import { expect } from 'chai';
+import yaml from 'js-yaml';
+import { validateSources, type InventorySources, type ValidationReport } from '../scripts/lib/inventory/index.js';
+import { readPins } from '../scripts/lib/inventory/read.js';
+import { passwordWeakness, retentionHours } from '../scripts/lib/inventory/rules.js';
+import { syntheticInventory } from '../scripts/lib/inventory/synthetic.js';
+import { didYouMean, levenshtein } from '../scripts/lib/inventory/did-you-mean.js';
+import { indexKeyLines } from '../scripts/lib/inventory/yaml-source.js';
+
+const pins = readPins();
+const base = syntheticInventory();
+type Obj = Record<string, any>;
+
+export function makeSources(hostsYml: string, vmhaYml: string, extra: Record<string, string> = {}): InventorySources {
+  return {
+    hosts: { path: 'inv/hosts.yml', text: hostsYml },
+    groupVars: [
+      { path: 'inv/group_vars/all/vmha.yml', text: vmhaYml },
+      ...Object.entries(extra).map(([name, text]) => ({ path: `inv/group_vars/all/${name}`, text })),
+    ],
+    settingsFile: 'inv/group_vars/all/vmha.yml',
+    pins,
+  };
+}
+
+function withHosts(mutate: (h: Obj) => void): string {
+  const data = yaml.load(base.hostsYml) as Obj;
+  mutate(data);
+  return yaml.dump(data);
+}
+
+function withVars(overrides: Obj): string {
+  const data = { ...(yaml.load(base.vmhaYml) as Obj) };
+  for (const [k, v] of Object.entries(overrides)) {
+    if (v === undefined) delete data[k];
+    else data[k] = v;
+  }
+  return yaml.dump(data);
+}
+
+function run(hostsYml = base.hostsYml, vmhaYml = base.vmhaYml, extra?: Record<string, string>): ValidationReport {
+  return validateSources(makeSources(hostsYml, vmhaYml, extra));
+}
+
+function rules(findings: { rule: string }[]): string[] {
+  return findings.map((f) => f.rule);
+}
+
+function expectError(report: ValidationReport, rule: string, text?: RegExp) {
+  expect(report.ok, JSON.stringify(report.errors)).to.equal(false);
+  const match = report.errors.find((e) => e.rule === rule && (!text || text.test(e.message)));
+  expect(match, `expected a ${rule} error matching ${text}, got ${JSON.stringify(report.errors, null, 1)}`).to.not.equal(undefined);
+  expect(match!.file).to.be.a('string').and.not.equal('');
+  expect(match!.fix).to.be.a('string').and.not.equal('');
+  return match!;
+}
+
+const group = (h: Obj, g: string) => h.all.children[g] as Obj;
+
+describe('inventory validation rules', () => {
+  it('accepts the seed topology without errors or warnings', () => {
+    const report = run();
+    expect(report.errors).to.deep.equal([]);
+    expect(report.warnings).to.deep.equal([]);
+    expect(report.ok).to.equal(true);
+  });
+
+  describe('groups-ha-sized', () => {
+    it('fails when a group is missing, naming the group', () => {
+      const e = expectError(run(withHosts((h) => delete h.all.children.grafana)), 'groups-ha-sized', /grafana is missing/);
+      expect(e.file).to.equal('inv/hosts.yml');
+      expect(e.line).to.be.a('number');
+    });
+    for (const g of ['vminsert', 'vmselect', 'vmagent', 'lb_insert', 'lb_select']) {
+      it(`fails with one ${g} host and names its line`, () => {
+        const hosts = withHosts((h) => {
+          const entries = Object.entries(group(h, g).hosts);
+          group(h, g).hosts = Object.fromEntries(entries.slice(0, 1));
+        });
+        const e = expectError(run(hosts), 'groups-ha-sized', new RegExp(`${g} has 1 host`));
+        expect(e.line).to.equal(hosts.split('\n').findIndex((l) => l.trim() === `${g}:`) + 1);
+      });
+    }
+    it('passes with one vmstorage when RF is 1', () => {
+      const hosts = withHosts((h) => (group(h, 'vmstorage').hosts = { 'vmstorage-1': { ansible_host: '10.0.0.200' } }));
+      const report = run(hosts, withVars({ vmha_replication_factor: 1 }));
+      expect(report.errors).to.deep.equal([]);
+    });
+    it('fails with an empty grafana group', () => {
+      expectError(run(withHosts((h) => (group(h, 'grafana').hosts = {}))), 'groups-ha-sized', /grafana has 0/);
+    });
+    it('counts node_exporter members through children', () => {
+      const hosts = withHosts((h) => (group(h, 'node_exporter').children = {}));
+      expectError(run(hosts), 'groups-ha-sized', /node_exporter has 0/);
+    });
+  });
+
+  describe('replication-factor', () => {
+    it('fails when RF exceeds the vmstorage count (one vmstorage, RF 2)', () => {
+      const hosts = withHosts((h) => (group(h, 'vmstorage').hosts = { 'vmstorage-1': { ansible_host: '10.0.0.200' } }));
+      const e = expectError(run(hosts), 'replication-factor', /only 1 vmstorage/);
+      expect(e.file).to.equal('inv/group_vars/all/vmha.yml');
+      expect(e.line).to.equal(1);
+    });
+    it('warns (exit 0) when vmstorages are fewer than 2*RF-1', () => {
+      const hosts = withHosts((h) => delete group(h, 'vmstorage').hosts['vmstorage-3']);
+      const report = run(hosts);
+      expect(report.ok).to.equal(true);
+      expect(rules(report.warnings)).to.include('replication-factor');
+    });
+    it('rejects RF 0 through the schema', () => {
+      expectError(run(undefined, withVars({ vmha_replication_factor: 0 })), 'replication-factor');
+    });
+    it('passes RF 3 with 5 vmstorages without warning', () => {
+      const hosts = withHosts((h) => {
+        group(h, 'vmstorage').hosts['vmstorage-4'] = { ansible_host: '10.0.0.204' };
+        group(h, 'vmstorage').hosts['vmstorage-5'] = { ansible_host: '10.0.0.205' };
+      });
+      const report = run(hosts, withVars({ vmha_replication_factor: 3 }));
+      expect(report.errors).to.deep.equal([]);
+      expect(report.warnings).to.deep.equal([]);
+    });
+  });
+
+  describe('dedup-interval', () => {
+    it('fails when the dedup interval differs from the scrape interval', () => {
+      expectError(run(undefined, withVars({ vmha_dedup_interval: '30s' })), 'dedup-interval', /differs/);
+    });
+    it('accepts equal durations written differently', () => {
+      expect(run(undefined, withVars({ vmha_scrape_interval: '1m', vmha_dedup_interval: '60s' })).ok).to.equal(true);
+    });
+    it('rejects a malformed interval', () => {
+      expectError(run(undefined, withVars({ vmha_scrape_interval: '15 seconds' })), 'dedup-interval');
+    });
+  });
+
+  describe('retention', () => {
+    for (const good of ['24h', '1d', '2w', '2M', '1y', '720h']) {
+      it(`accepts ${good}`, () => expect(run(undefined, withVars({ vmha_retention: good })).ok).to.equal(true));
+    }
+    for (const bad of ['23h', '2', '2m', '1.5M', 'forever', '0d']) {
+      it(`rejects ${bad}`, () => expectError(run(undefined, withVars({ vmha_retention: bad })), 'retention'));
+    }
+    it('converts units to hours like VictoriaMetrics', () => {
+      expect(retentionHours('1M')).to.equal(744);
+      expect(retentionHours('1y')).to.equal(8760);
+    });
+  });
+
+  describe('pinned-version', () => {
+    it('rejects a v prefix', () => {
+      expectError(run(undefined, withVars({ vmha_version: 'v1.151.0' })), 'pinned-version');
+    });
+    it('rejects a per-component version', () => {
+      expectError(run(undefined, withVars({ vmstorage_version: '1.150.0' })), 'pinned-version', /vmstorage_version/);
+    });
+    it('accepts the pinned version and warns about another one', () => {
+      expect(run(undefined, withVars({ vmha_version: pins.victoriametrics.version })).warnings).to.deep.equal([]);
+      const report = run(undefined, withVars({ vmha_version: '1.150.0' }));
+      expect(report.ok).to.equal(true);
+      expect(rules(report.warnings)).to.include('pinned-version');
+    });
+  });
+
+  describe('unique-addresses and host-address', () => {
+    it('fails when two hosts share an address', () => {
+      const hosts = withHosts((h) => (group(h, 'vminsert').hosts['vminsert-2'].ansible_host = group(h, 'vminsert').hosts['vminsert-1'].ansible_host));
+      expectError(run(hosts), 'unique-addresses', /vminsert-1 and vminsert-2/);
+    });
+    it('accepts one host listed in several groups', () => {
+      const hosts = withHosts((h) => (group(h, 'grafana').hosts = { 'lb-select-1': null }));
+      expect(run(hosts).errors).to.deep.equal([]);
+    });
+    it('fails when a host has no IPv4 address', () => {
+      const hosts = withHosts((h) => (group(h, 'grafana').hosts['grafana-1'] = { ansible_host: 'grafana.lan' }));
+      expectError(run(hosts), 'host-address', /not an IPv4/);
+    });
+    it('accepts a name in ansible_host with vmha_address', () => {
+      const hosts = withHosts((h) => (group(h, 'grafana').hosts['grafana-1'] = { ansible_host: 'vmha-grafana-1', vmha_address: '10.213.0.99' }));
+      expect(run(hosts).errors).to.deep.equal([]);
+    });
+    it('fails when a host sets a variable differently in two groups', () => {
+      const hosts = withHosts((h) => (group(h, 'grafana').hosts = { 'lb-select-1': { ansible_host: '10.9.9.9' } }));
+      expectError(run(hosts), 'host-vars-conflict', /lb-select-1/);
+    });
+  });
+
+  describe('port-clash', () => {
+    it('fails when vminsert and lb_insert share a host (both 8480)', () => {
+      const hosts = withHosts((h) => (group(h, 'lb_insert').hosts['vminsert-1'] = null));
+      expectError(run(hosts), 'port-clash', /vminsert_http and vmha_ports.lb_insert are both 8480 on vminsert-1/);
+    });
+    it('passes when the ports are moved apart', () => {
+      const hosts = withHosts((h) => (group(h, 'lb_insert').hosts['vminsert-1'] = null));
+      expect(run(hosts, withVars({ vmha_ports: { lb_insert: 8427 } })).errors).to.deep.equal([]);
+    });
+    it('fails when vmha_ports makes two vmstorage ports equal', () => {
+      expectError(run(undefined, withVars({ vmha_ports: { vmstorage_http: 8400 } })), 'port-clash');
+    });
+  });
+
+  describe('vmagent-member-num', () => {
+    const numbered = (nums: (number | undefined)[]) =>
+      withHosts((h) => {
+        const agents = group(h, 'vmagent').hosts as Obj;
+        Object.keys(agents).forEach((name, i) => {
+          if (nums[i] !== undefined) agents[name].vmha_vmagent_member_num = nums[i];
+        });
+      });
+    it('accepts unique complete numbers', () => expect(run(numbered([2, 0, 1])).ok).to.equal(true));
+    it('rejects duplicates', () => expectError(run(numbered([0, 0, 1])), 'vmagent-member-num', /both have member number 0/));
+    it('rejects gaps', () => expectError(run(numbered([0, 1, 3])), 'vmagent-member-num', /outside 0..2/));
+    it('rejects partial numbering', () => expectError(run(numbered([0, 1, undefined])), 'vmagent-member-num', /missing on vmagent-3/));
+    it('rejects the number on a non-vmagent host', () => {
+      const hosts = withHosts((h) => (group(h, 'grafana').hosts['grafana-1'].vmha_vmagent_member_num = 0));
+      expectError(run(hosts), 'vmagent-member-num', /not in the vmagent group/);
+    });
+  });
+
+  describe('dns-names', () => {
+    it('fails when the write name is missing', () => {
+      const e = expectError(run(undefined, withVars({ vmha_write_dns_name: undefined })), 'dns-names', /vmha_write_dns_name is not set/);
+      expect(e.file).to.equal('inv/group_vars/all/vmha.yml');
+    });
+    it('fails when a name is not a DNS name', () => {
+      expectError(run(undefined, withVars({ vmha_read_dns_name: 'vm read' })), 'dns-names', /not a DNS name/);
+    });
+    it('fails when both names are equal', () => {
+      expectError(run(undefined, withVars({ vmha_read_dns_name: 'vm-write.example.internal' })), 'dns-names', /both/);
+    });
+    it('fails when a name is a host outside its load balancer group', () => {
+      expectError(run(undefined, withVars({ vmha_write_dns_name: 'vminsert-1' })), 'dns-names', /not in lb_insert/);
+    });
+    it('warns when the site DNS holds the records', () => {
+      const report = run(undefined, withVars({ vmha_manage_dns: false }));
+      expect(report.ok).to.equal(true);
+      expect(rules(report.warnings)).to.include('dns-names');
+    });
+  });
+
+  describe('credentials (security)', () => {
+    it('accepts Jinja references and !vault values', () => {
+      const vault = 'vmha_write_password: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6162636465\nvault_other: x\n';
+      const report = run(undefined, withVars({ vmha_write_password: undefined }), { 'secrets.yml': vault });
+      expect(report.errors).to.deep.equal([]);
+    });
+    it('fails when a password is missing', () => {
+      expectError(run(undefined, withVars({ vmha_read_password: undefined })), 'credentials', /vmha_read_password is not set/);
+    });
+    for (const [weak, why] of [
+      ['short', /fewer than 16/],
+      ['passwordpassword', /well-known word/],
+      ['Password12345678!', /well-known word/],
+      ['1234567890123456', /no letters/],
+      ['vmagent-vmagent-1234', /user name/],
+    ] as const) {
+      it(`rejects the weak password ${weak}`, () => {
+        expectError(run(undefined, withVars({ vmha_write_password: weak })), 'credentials', why);
+      });
+    }
+    it('accepts a strong clear-text password with a warning to vault it', () => {
+      const report = run(undefined, withVars({ vmha_write_password: 'k3J9-xq7Lm2pZ8vR4tW' }));
+      expect(report.ok).to.equal(true);
+      expect(rules(report.warnings)).to.include('credentials');
+    });
+    it('rejects a user name with a colon', () => {
+      expectError(run(undefined, withVars({ vmha_read_username: 'a:b' })), 'credentials');
+    });
+    it('warns (not fails) when auth is off, without requiring credentials', () => {
+      const vars = withVars({ vmha_auth_enabled: false, vmha_read_password: undefined, vmha_write_password: undefined });
+      const report = run(undefined, vars);
+      expect(report.ok).to.equal(true);
+      expect(rules(report.warnings)).to.include('auth-disabled');
+    });
+    it('warns when the firewall is off', () => {
+      expect(rules(run(undefined, withVars({ vmha_firewall_enabled: false })).warnings)).to.include('firewall-disabled');
+    });
+    it('ignores keys other than credentials in secrets.yml', () => {
+      expect(run(undefined, undefined, { 'secrets.yml': 'vault_anything: 1\nvmha_bogus: 2\n' }).ok).to.equal(true);
+    });
+    it('requires certificate files with TLS', () => {
+      expectError(run(undefined, withVars({ vmha_tls_enabled: true })), 'tls-files');
+      expect(run(undefined, withVars({ vmha_tls_enabled: true, vmha_tls_cert_file: 'a.pem', vmha_tls_key_file: 'a.key' })).ok).to.equal(true);
+    });
+    it('explains password weakness precisely', () => {
+      expect(passwordWeakness('Zq8!vT3#pL0@xW6^', 'grafana')).to.equal(undefined);
+    });
+  });
+
+  describe('unknown-key with did-you-mean', () => {
+    it('suggests the setting for a typo, with its line', () => {
+      const vars = base.vmhaYml.replace('vmha_retention:', 'vmha_retenion:');
+      const e = expectError(run(undefined, vars), 'unknown-key', /did you mean "vmha_retention"/);
+      expect(e.line).to.equal(4);
+      expect(e.fix).to.equal('rename it to "vmha_retention"');
+    });
+    it('suggests the group for a typo in hosts.yml', () => {
+      const hosts = base.hostsYml.replace('    vmselect:', '    vmselcet:');
+      const e = expectError(run(hosts), 'unknown-key', /did you mean "vmselect"/);
+      expect(e.line).to.equal(hosts.split('\n').indexOf('    vmselcet:') + 1);
+    });
+    it('suggests the host variable for a typo', () => {
+      const hosts = base.hostsYml.replace('ansible_host: 10.0.0.11', 'ansible_hots: 10.0.0.11');
+      expectError(run(hosts), 'unknown-key', /did you mean "ansible_host"/);
+    });
+    it('rejects a setting set twice', () => {
+      expectError(run(undefined, undefined, { 'other.yml': 'vmha_retention: 30d\n' }), 'setting-duplicate');
+    });
+    it('computes Levenshtein distances', () => {
+      expect(levenshtein('kitten', 'sitting')).to.equal(3);
+      expect(didYouMean('vmstorag', ['vmstorage', 'vmselect'])).to.equal('vmstorage');
+      expect(didYouMean('zzz', ['vmstorage'])).to.equal(undefined);
+    });
+  });
+
+  describe('YAML errors', () => {
+    it('reports a syntax error with file and line', () => {
+      const e = expectError(run('all:\n  children:\n    vmstorage: [\n'), 'yaml-syntax');
+      expect(e.file).to.equal('inv/hosts.yml');
+      expect(e.line).to.be.a('number');
+    });
+    it('locates keys by line, skipping block scalars', () => {
+      const lines = indexKeyLines('a:\n  b: |\n    c: 1\n  d: 2\n"e f": 3\n');
+      expect(lines.get('a\u0000b')).to.equal(2);
+      expect(lines.get('a\u0000b\u0000c')).to.equal(undefined);
+      expect(lines.get('a\u0000d')).to.equal(4);
+      expect(lines.get('e f')).to.equal(5);
+    });
+  });
+});
