@@ -1,0 +1,147 @@
+// The ONE source of truth for the lab: its Docker network, its hosts (container name =
+// inventory host name, fixed address, groups) and the cluster settings the lab deploys with.
+// Used by scripts/lab.ts, the lab inventory and Molecule. Pure: no I/O.
+
+import { createHash } from 'node:crypto';
+
+export type LabGroup =
+  | 'vmstorage'
+  | 'vminsert'
+  | 'vmselect'
+  | 'vmagent'
+  | 'lb_insert'
+  | 'lb_select'
+  | 'grafana'
+  | 'node_exporter';
+
+export interface LabHost {
+  /** Container name, hostname and inventory host name. */
+  readonly name: string;
+  /** Fixed IPv4 address on the lab network. */
+  readonly address: string;
+  readonly groups: readonly LabGroup[];
+}
+
+export interface LabNetwork {
+  readonly name: string;
+  readonly subnet: string;
+  readonly gateway: string;
+}
+
+export const labNetwork: LabNetwork = {
+  name: 'vmha-lab',
+  subnet: '10.213.0.0/24',
+  gateway: '10.213.0.1',
+};
+
+/** Docker label on everything the lab creates, so `lab down` removes only its own things. */
+export const labLabel = 'vmha.lab';
+
+/** Every component group, in deploy order; the seed size of each and its first host octet. */
+const seedGroups: ReadonlyArray<{ group: Exclude<LabGroup, 'node_exporter'>; prefix: string; count: number; firstOctet: number }> = [
+  { group: 'vmstorage', prefix: 'vmstorage', count: 3, firstOctet: 11 },
+  { group: 'vminsert', prefix: 'vminsert', count: 2, firstOctet: 21 },
+  { group: 'vmselect', prefix: 'vmselect', count: 2, firstOctet: 31 },
+  { group: 'lb_insert', prefix: 'lb-insert', count: 2, firstOctet: 41 },
+  { group: 'lb_select', prefix: 'lb-select', count: 2, firstOctet: 51 },
+  { group: 'vmagent', prefix: 'vmagent', count: 3, firstOctet: 61 },
+  { group: 'grafana', prefix: 'grafana', count: 1, firstOctet: 71 },
+];
+
+/** The seed size of each component group (the architecture's box count). */
+export const seedGroupSizes: Readonly<Record<Exclude<LabGroup, 'node_exporter'>, number>> = Object.fromEntries(
+  seedGroups.map(({ group, count }) => [group, count]),
+) as Record<Exclude<LabGroup, 'node_exporter'>, number>;
+
+const subnetBase = labNetwork.subnet.replace(/\.0\/24$/, '');
+
+/** All lab hosts; every host also runs node_exporter. */
+export const labHosts: readonly LabHost[] = seedGroups.flatMap(({ group, prefix, count, firstOctet }) =>
+  Array.from({ length: count }, (_, i) => ({
+    name: `${prefix}-${i + 1}`,
+    address: `${subnetBase}.${firstOctet + i}`,
+    groups: [group, 'node_exporter'] as const,
+  })),
+);
+
+/** Every group of the inventory contract, in a stable order. */
+export const labGroups: readonly LabGroup[] = [...seedGroups.map((g) => g.group), 'node_exporter'];
+
+export function hostsInGroup(group: LabGroup, hosts: readonly LabHost[] = labHosts): LabHost[] {
+  return hosts.filter((h) => h.groups.includes(group));
+}
+
+export function findHost(name: string, hosts: readonly LabHost[] = labHosts): LabHost {
+  const host = hosts.find((h) => h.name === name);
+  if (!host) throw new Error(`lab-topology: no lab host named '${name}' (known: ${hosts.map((h) => h.name).join(', ')})`);
+  return host;
+}
+
+/** Ports the lab deploys with (the contract defaults of `vmha_ports`). */
+export const labPorts = {
+  vmstorage_insert: 8400,
+  vmstorage_select: 8401,
+  vmstorage_http: 8482,
+  vminsert_http: 8480,
+  vmselect_http: 8481,
+  vmagent_http: 8429,
+  node_exporter: 9100,
+  lb_insert: 8480,
+  lb_select: 8481,
+  grafana: 3000,
+} as const;
+
+/** Port of the controller-side artifact mirror (`.cache/mirror/` over HTTP on loopback). */
+export const labMirrorPort = 18480;
+export const labMirrorUrl = `http://127.0.0.1:${labMirrorPort}`;
+
+/** Cluster settings of the lab, written to `group_vars/all/vmha.yml` (contract names without `vmha_`). */
+export const labClusterSettings = {
+  scrape_interval: '5s',
+  dedup_interval: '5s',
+  retention: '2M',
+  replication_factor: 2,
+  write_dns_name: 'write.vmha.internal',
+  read_dns_name: 'read.vmha.internal',
+  auth_enabled: true,
+  firewall_enabled: true,
+  manage_dns: true,
+  victoriametrics_download_url: `${labMirrorUrl}/victoriametrics`,
+  node_exporter_download_url: `${labMirrorUrl}/node_exporter`,
+  // The official Grafana package URL is not reachable from the lab: skip the install.
+  grafana_package_url: '',
+} as const;
+
+/** Prometheus remote-write base URL of the first write load balancer, by address. */
+export function labWriteUrl(hosts: readonly LabHost[] = labHosts): string {
+  const [lb] = hostsInGroup('lb_insert', hosts);
+  if (!lb) throw new Error('lab-topology: no lb_insert host');
+  return `http://${lb.address}:${labPorts.lb_insert}/insert/0/prometheus`;
+}
+
+/** Prometheus query base URL of the first read load balancer, by address. */
+export function labReadUrl(hosts: readonly LabHost[] = labHosts): string {
+  const [lb] = hostsInGroup('lb_select', hosts);
+  if (!lb) throw new Error('lab-topology: no lb_select host');
+  return `http://${lb.address}:${labPorts.lb_select}/select/0/prometheus`;
+}
+
+/** True when `address` lies inside the lab subnet (a /24) and is neither network, gateway nor broadcast. */
+export function isUsableLabAddress(address: string): boolean {
+  const m = /^(\d+\.\d+\.\d+)\.(\d+)$/.exec(address);
+  if (!m || m[1] !== subnetBase) return false;
+  const last = Number(m[2]);
+  return last > 1 && last < 255 && address !== labNetwork.gateway;
+}
+
+/** Repository of the lab base image; the tag is a hash of the recipe (scripts/lab-image/). */
+export const labImageRepository = 'vmha-lab-base';
+
+/** Image tag for a recipe: changes exactly when a recipe file's name or content changes. */
+export function labImageTag(recipe: ReadonlyArray<{ name: string; content: string }>): string {
+  const hash = createHash('sha256');
+  for (const file of [...recipe].sort((a, b) => a.name.localeCompare(b.name))) {
+    hash.update(`${file.name}\0${file.content}\0`);
+  }
+  return `${labImageRepository}:${hash.digest('hex').slice(0, 12)}`;
+}

@@ -1,0 +1,119 @@
+import { expect } from 'chai';
+import yaml from 'js-yaml';
+import {
+  labClusterVars,
+  labHostsInventory,
+  newLabSecrets,
+  parseLabSecrets,
+  renderLabClusterVarsYaml,
+  renderLabHostsYaml,
+  renderLabSecretsYaml,
+} from '../scripts/lib/lab-inventory.js';
+import {
+  findHost,
+  hostsInGroup,
+  isUsableLabAddress,
+  labGroups,
+  labHosts,
+  labImageTag,
+  labNetwork,
+  labReadUrl,
+  labWriteUrl,
+} from '../scripts/lib/lab-topology.js';
+
+describe('lab topology', () => {
+  it('uses the fixed network', () => {
+    expect(labNetwork).to.deep.equal({ name: 'vmha-lab', subnet: '10.213.0.0/24', gateway: '10.213.0.1' });
+  });
+
+  it('has unique host names and addresses, all usable inside the subnet', () => {
+    expect(new Set(labHosts.map((h) => h.name)).size).to.equal(labHosts.length);
+    expect(new Set(labHosts.map((h) => h.address)).size).to.equal(labHosts.length);
+    for (const h of labHosts) expect(isUsableLabAddress(h.address), h.address).to.equal(true);
+    expect(isUsableLabAddress(labNetwork.gateway)).to.equal(false);
+    expect(isUsableLabAddress('10.213.1.11')).to.equal(false);
+  });
+
+  it('sizes each group as the seed architecture', () => {
+    const sizes = Object.fromEntries(labGroups.map((g) => [g, hostsInGroup(g).length]));
+    expect(sizes).to.deep.equal({
+      vmstorage: 3, vminsert: 2, vmselect: 2, lb_insert: 2, lb_select: 2, vmagent: 3, grafana: 1, node_exporter: 15,
+    });
+  });
+
+  it('places hosts on their documented addresses', () => {
+    expect(findHost('vmstorage-1').address).to.equal('10.213.0.11');
+    expect(findHost('vminsert-2').address).to.equal('10.213.0.22');
+    expect(findHost('lb-insert-1').groups).to.include('lb_insert');
+    expect(findHost('vmagent-3').address).to.equal('10.213.0.63');
+    expect(findHost('grafana-1').address).to.equal('10.213.0.71');
+    expect(() => findHost('nope')).to.throw(/no lab host named 'nope'/);
+  });
+
+  it('derives the write and read URLs from the first load balancers', () => {
+    expect(labWriteUrl()).to.equal('http://10.213.0.41:8480/insert/0/prometheus');
+    expect(labReadUrl()).to.equal('http://10.213.0.51:8481/select/0/prometheus');
+  });
+
+  it('tags the image by recipe content, independent of file order', () => {
+    const a = { name: 'packages.txt', content: 'systemd\n' };
+    const b = { name: 'build.sh', content: 'echo\n' };
+    expect(labImageTag([a, b])).to.equal(labImageTag([b, a]));
+    expect(labImageTag([a, b])).to.match(/^vmha-lab-base:[0-9a-f]{12}$/);
+    expect(labImageTag([a, { ...b, content: 'echo 2\n' }])).to.not.equal(labImageTag([a, b]));
+  });
+});
+
+describe('lab inventory', () => {
+  it('renders hosts.yml in the contract format', () => {
+    const parsed = yaml.load(renderLabHostsYaml()) as ReturnType<typeof labHostsInventory>;
+    expect(parsed).to.deep.equal(labHostsInventory());
+    const children = parsed.all.children;
+    expect(Object.keys(children)).to.have.members(labGroups as string[]);
+    expect(children.vmstorage?.hosts?.['vmstorage-2']).to.deep.equal({
+      ansible_host: 'vmstorage-2',
+      ansible_connection: 'community.docker.docker',
+      vmha_address: '10.213.0.12',
+    });
+    // node_exporter covers every host through the component groups.
+    const viaChildren = Object.keys(children.node_exporter?.children ?? {}).flatMap((g) =>
+      Object.keys(children[g as keyof typeof children]?.hosts ?? {}),
+    );
+    expect(viaChildren.sort()).to.deep.equal(labHosts.map((h) => h.name).sort());
+  });
+
+  it('renders the lab cluster settings as vmha_ variables', () => {
+    const vars = yaml.load(renderLabClusterVarsYaml()) as Record<string, unknown>;
+    expect(vars).to.deep.equal(labClusterVars());
+    expect(vars).to.include({
+      vmha_scrape_interval: '5s',
+      vmha_dedup_interval: '5s',
+      vmha_retention: '2M',
+      vmha_replication_factor: 2,
+      vmha_write_dns_name: 'write.vmha.internal',
+      vmha_read_dns_name: 'read.vmha.internal',
+      vmha_auth_enabled: true,
+      vmha_firewall_enabled: true,
+      vmha_manage_dns: true,
+      vmha_victoriametrics_download_url: 'http://127.0.0.1:18480/victoriametrics',
+      vmha_node_exporter_download_url: 'http://127.0.0.1:18480/node_exporter',
+      vmha_grafana_package_url: '',
+    });
+    for (const key of Object.keys(vars)) expect(key).to.match(/^vmha_/);
+    // No clear-text password in vmha.yml: it references secrets.yml.
+    expect(vars.vmha_write_password).to.equal('{{ vault_vmha_write_password }}');
+    expect(vars.vmha_read_password).to.equal('{{ vault_vmha_read_password }}');
+  });
+
+  it('generates strong secrets and reads them back', () => {
+    let n = 0;
+    const secrets = newLabSecrets((size) => Uint8Array.from({ length: size }, () => n++ % 256));
+    expect(secrets.vmha_write_password).to.have.length(32);
+    expect(secrets.vmha_write_password).to.not.equal(secrets.vmha_read_password);
+    const text = renderLabSecretsYaml(secrets);
+    expect(yaml.load(text)).to.have.keys('vault_vmha_write_password', 'vault_vmha_read_password');
+    expect(parseLabSecrets(text, 'secrets.yml')).to.deep.equal(secrets);
+    expect(parseLabSecrets('vault_vmha_write_password: short\n', 'secrets.yml')).to.equal(undefined);
+    expect(() => parseLabSecrets('a: [', 'x/secrets.yml')).to.throw(/x\/secrets\.yml: not valid YAML/);
+  });
+});
