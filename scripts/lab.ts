@@ -7,7 +7,8 @@
 //           to .lab/inventory/ and start the mirror server
 //   down    remove the lab's containers, its network and the mirror server it started
 //   status  table of hosts (--json: machine-readable, see statusReport())
-//   deploy  up, then deploy the cluster
+//   deploy  up, fill the artifact mirror, validate + generate the inventory, run site.yml, then
+//           the smoke check (--edge: only the tiers that do not need the cluster tarball)
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, openSync } from 'node:fs';
@@ -15,7 +16,11 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { $, ProcessOutput } from 'zx';
+import type { ArtifactResult } from './lib/artifacts.js';
+import { formatFinding } from './lib/inventory/index.js';
+import { generateVars } from './lib/inventory/read.js';
 import {
+  labClusterVars,
   labInventoryFiles,
   newLabSecrets,
   parseLabSecrets,
@@ -24,8 +29,10 @@ import {
   renderLabSecretsYaml,
 } from './lib/lab-inventory.js';
 import {
+  hostsInGroup,
   type LabHost,
   labHosts,
+  labPorts,
   labImageTag,
   labLabel,
   labMirrorPort,
@@ -217,6 +224,13 @@ async function writeInventory(): Promise<void> {
     await fsp.writeFile(secretsFile, renderLabSecretsYaml(newLabSecrets((n) => randomBytes(n))), { mode: 0o600 });
   }
   await fsp.chmod(secretsFile, 0o600);
+  // The derived role vars (zz-generated.yml): site.yml refuses an inventory whose file is stale.
+  const generated = generateVars(inventoryDir);
+  if (!generated.report.ok || generated.text === undefined) {
+    throw new LabError(`the lab inventory fails validation:\n${generated.report.errors.map(formatFinding).join('\n')}`);
+  }
+  await fsp.mkdir(path.dirname(generated.generatedPath), { recursive: true });
+  await fsp.writeFile(generated.generatedPath, generated.text);
 }
 
 // ---------------------------------------------------------------- mirror
@@ -342,21 +356,62 @@ async function status(json: boolean): Promise<void> {
   console.log(`read      ${report.read_url}`);
 }
 
-// ======================================================================================
-// DEPLOY: wired by the lead. Brings the lab up, then (to be filled in) deploys the cluster
-// onto it with the inventory in .lab/inventory/.
-// ======================================================================================
-async function deploy(): Promise<void> {
-  await up();
-  log('deploy is wired by the lead (scripts/lab.ts deploy()); the lab is up, nothing deployed');
+// ---------------------------------------------------------------- deploy
+
+/** The tiers whose binaries do not come from the VictoriaMetrics cluster tarball. */
+const edgeLimit = 'localhost,vmagent,lb_insert,lb_select,grafana';
+
+/** Fills the artifact mirror; returns why the cluster tarball is missing, if it is. */
+async function ensureArtifacts(): Promise<string | undefined> {
+  const run = await $({ nothrow: true, cwd: repoRoot })`node --import ./scripts/register-ts.mjs scripts/artifacts.ts --json`;
+  if (run.exitCode !== 0 && run.exitCode !== 3) {
+    throw new LabError(`npm run artifacts failed (exit ${run.exitCode}):\n${run.stderr.slice(-2000)}`);
+  }
+  const results = JSON.parse(run.stdout) as ArtifactResult[];
+  const cluster = results.find((r) => r.id === 'vm-cluster');
+  return cluster?.source === 'missing' ? `${path.basename(cluster.file)}: ${cluster.reason}` : undefined;
 }
 
-const usage = `usage: npm run lab -- <up | down | status [--json] | deploy>   (no subcommand = deploy)`;
+async function deploy(edgeOnly: boolean): Promise<void> {
+  const start = Date.now();
+  await up();
+  const missingCluster = await ensureArtifacts();
+  if (missingCluster !== undefined && !edgeOnly) {
+    throw new LabError(
+      `the VictoriaMetrics cluster tarball is not in the mirror, so vmstorage, vminsert and vmselect cannot be deployed:\n  ${missingCluster}\n` +
+        `Put the official release tarball and its _checksums.txt into ~/.cache/vmha/artifacts/victoriametrics/v<version>/ and run again,\n` +
+        `or deploy the tiers that have binaries: npm run lab -- deploy --edge`,
+    );
+  }
+  const venvBin = path.join(repoRoot, '.venv', 'bin');
+  const limit = edgeOnly ? ['--limit', edgeLimit] : [];
+  log(`ansible-playbook site.yml${edgeOnly ? ` --limit ${edgeLimit}` : ''}`);
+  const playbook = await $({
+    nothrow: true,
+    cwd: path.join(repoRoot, 'ansible'),
+    env: { ...process.env, PATH: `${venvBin}:${process.env.PATH ?? ''}` },
+    stdio: ['inherit', 'inherit', 'inherit'],
+  })`${venvBin}/ansible-playbook -i ${inventoryDir} site.yml ${limit}`;
+  if (playbook.exitCode !== 0) throw new LabError(`ansible-playbook site.yml failed (exit ${playbook.exitCode}); see its output above`);
+  const check = edgeOnly ? 'scripts/verify/edge.ts' : 'scripts/verify/smoke.ts';
+  log(`checking the deployed stack with ${check}`);
+  const verify = await $({ nothrow: true, cwd: repoRoot, stdio: ['inherit', 'inherit', 'inherit'] })`node --import ./scripts/register-ts.mjs ${check}`;
+  if (verify.exitCode !== 0) throw new LabError(`${check} found problems; see above`);
+  log(`deployed in ${elapsed(start)}`);
+  const [lb] = hostsInGroup('lb_select');
+  console.log(
+    edgeOnly
+      ? 'Edge tiers deployed and verified. The cluster tiers need the cluster tarball (see README, "Status").'
+      : `Stack deployed. Graphs: vmui at http://${lb?.address}:${labPorts.lb_select}/select/0/vmui/ (user ${labClusterVars().vmha_read_username}, password in .lab/inventory/group_vars/all/secrets.yml); npm run lab -- status --json prints write_url and read_url.`,
+  );
+}
+
+const usage = `usage: npm run lab -- <up | down | status [--json] | deploy [--edge]>   (no subcommand = deploy)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command = 'deploy', ...rest] = argv;
   const flags = new Set(rest);
-  const allowed: Record<string, string[]> = { up: [], down: [], deploy: [], status: ['--json'] };
+  const allowed: Record<string, string[]> = { up: [], down: [], deploy: ['--edge'], status: ['--json'] };
   if (command === '-h' || command === '--help' || command === 'help') {
     console.log(usage);
     return 0;
@@ -378,7 +433,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'up') await up();
   else if (command === 'down') await down();
   else if (command === 'status') await status(flags.has('--json'));
-  else await deploy();
+  else await deploy(flags.has('--edge'));
   return 0;
 }
 
