@@ -31,9 +31,12 @@ for unit in \
   ln -sf /dev/null "$rootfs/etc/systemd/system/$unit"
 done
 
-# Each container gets its own machine id on first boot; no leftover package caches.
+# Each container gets its own machine id on first boot; no leftover downloaded packages. The
+# package lists are wiped, and their directory dated 1970, so that roles see a stale cache and
+# refresh it (apt's cache_valid_time), as they must on a VM whose lists are old.
 : > "$rootfs/etc/machine-id"
-rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/lib/apt/periodic/update-success-stamp
+touch -d @0 "$rootfs/var/lib/apt/lists"
 echo "deb $mirror $suite main" > "$rootfs/etc/apt/sources.list"
 # Stop `systemctl` in containers from asking for a pager.
 echo 'SYSTEMD_PAGER=' >> "$rootfs/etc/environment"
