@@ -139,7 +139,7 @@ for (const [name, pair, clients] of [
 const datasource = await onHost(grafana.name, 'f=$(ls /etc/grafana/provisioning/datasources/*.y*ml | head -n1); stat -c %a "$f"; cat "$f"');
 checks.expect('grafana: datasource points at the read DNS name', datasource.stdout.includes(`http://${labClusterSettings.read_dns_name}:${labPorts.lb_select}/select/0/prometheus`), datasource.stdout.slice(0, 400));
 checks.expect('grafana: datasource file is not world-readable', /^[0-7][0-7]0$/m.test(datasource.stdout.split('\n')[0] ?? ''), datasource.stdout.split('\n')[0] ?? '');
-const dashboards = await onHost(grafana.name, 'for f in /var/lib/grafana/dashboards/vmha/*.json /etc/grafana/dashboards/vmha/*.json; do [ -f "$f" ] && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\'panels\'] and d[\'uid\']" "$f" && echo ok; done');
+const dashboards = await onHost(grafana.name, 'for f in /etc/grafana/provisioning/dashboards/vmha/*.json; do [ -f "$f" ] && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\'panels\'] and d[\'uid\']" "$f" && echo ok; done');
 checks.expect('grafana: three dashboards provisioned and valid JSON', (dashboards.stdout.match(/^ok$/gm) ?? []).length >= 3, dashboards.stdout + dashboards.stderr);
 
 // 8. Tier isolation: node_exporter accepts scrapes from vmagents only.
