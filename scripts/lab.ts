@@ -358,8 +358,8 @@ async function status(json: boolean): Promise<void> {
 
 // ---------------------------------------------------------------- deploy
 
-/** The tiers whose binaries do not come from the VictoriaMetrics cluster tarball. */
-const edgeLimit = 'localhost,vmagent,lb_insert,lb_select,grafana';
+/** Skips the roles whose binaries come from the VictoriaMetrics cluster tarball. */
+const clusterRoleTags = 'vmstorage,vminsert,vmselect';
 
 /** Fills the artifact mirror; returns why the cluster tarball is missing, if it is. */
 async function ensureArtifacts(): Promise<string | undefined> {
@@ -384,8 +384,8 @@ async function deploy(edgeOnly: boolean): Promise<void> {
     );
   }
   const venvBin = path.join(repoRoot, '.venv', 'bin');
-  const limit = edgeOnly ? ['--limit', edgeLimit] : [];
-  log(`ansible-playbook site.yml${edgeOnly ? ` --limit ${edgeLimit}` : ''}`);
+  const limit = edgeOnly ? ['--skip-tags', clusterRoleTags] : [];
+  log(`ansible-playbook site.yml ${limit.join(' ')}`);
   const playbook = await $({
     nothrow: true,
     cwd: path.join(repoRoot, 'ansible'),

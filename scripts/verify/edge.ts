@@ -3,15 +3,15 @@
 // node_exporter on those hosts). Checks behaviour on the running hosts, not that tasks ran,
 // and writes reports/unit-security.{json,md}.
 import { fs, path } from 'zx';
-import { hostsInGroup, labClusterSettings, labHosts, labPorts, type LabGroup, type LabHost } from '../lib/lab-topology.js';
+import { hostsInGroup, labClusterSettings, labHosts, labPorts, type LabHost } from '../lib/lab-topology.js';
 import { exposureFailures, parseExposure, renderExposureMarkdown, type UnitExposure } from '../lib/unit-security.js';
 import { http, onHost } from './lab-client.js';
 import { labCredentials } from './lab-credentials.js';
 import { CheckRecorder } from './check-recorder.js';
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const edgeGroups: LabGroup[] = ['vmagent', 'lb_insert', 'lb_select', 'grafana'];
-const edgeHosts = labHosts.filter((host) => host.groups.some((group) => edgeGroups.includes(group)));
+// node_exporter, DNS and the firewall run on every host; the cluster services are not deployed.
+const edgeHosts = labHosts;
 const vmagents = hostsInGroup('vmagent');
 const lbInsert = hostsInGroup('lb_insert');
 const lbSelect = hostsInGroup('lb_select');
@@ -147,6 +147,28 @@ const fromAgent = await onHost(secondVmagent.name, `curl -s -o /dev/null -w '%{h
 checks.expect(`firewall: ${secondVmagent.name} may scrape ${firstVmagent.name}:9100`, fromAgent.stdout === '200', fromAgent.stdout);
 const fromGrafana = await onHost(grafana.name, `curl -s -o /dev/null -w '%{http_code}' --max-time 3 http://${firstVmagent.address}:${labPorts.node_exporter}/metrics`);
 checks.expect(`firewall: ${grafana.name} may not reach ${firstVmagent.name}:9100`, fromGrafana.stdout !== '200', fromGrafana.stdout);
+// vmstorage's ports: vminsert may connect to 8400 (refused: nothing listens there in this
+// scenario, but the packet got through), any other host is dropped (timeout).
+const [vmstorage] = hostsInGroup('vmstorage');
+const [vminsert] = hostsInGroup('vminsert');
+const [vmselect] = hostsInGroup('vmselect');
+if (!vmstorage || !vminsert || !vmselect) throw new Error('lab topology lacks a cluster host');
+const probe = (from: LabHost, port: number) =>
+  onHost(from.name, `curl -s --max-time 3 http://${vmstorage.address}:${port}/ >/dev/null; echo $?`);
+const CURL_REFUSED = '7';
+const CURL_TIMEOUT = '28';
+for (const [from, port, expected] of [
+  [vminsert, labPorts.vmstorage_insert, CURL_REFUSED],
+  [vmselect, labPorts.vmstorage_select, CURL_REFUSED],
+  [grafana, labPorts.vmstorage_insert, CURL_TIMEOUT],
+  [grafana, labPorts.vmstorage_select, CURL_TIMEOUT],
+  [vminsert, labPorts.vmstorage_select, CURL_TIMEOUT],
+  [firstVmagent, labPorts.vmstorage_insert, CURL_TIMEOUT],
+] as const) {
+  const result = await probe(from, port);
+  const verdict = expected === CURL_REFUSED ? 'reaches' : 'is dropped at';
+  checks.expect(`firewall: ${from.name} ${verdict} ${vmstorage.name}:${port}`, result.stdout.trim() === expected, `curl exit ${result.stdout.trim()}`);
+}
 const fromController = await http(`http://${firstVmagent.address}:${labPorts.vmagent_http}/metrics`, { timeoutMs: 3000 });
 checks.expect(`firewall: this machine may not reach ${firstVmagent.name}:${labPorts.vmagent_http}`, fromController.status === 0, String(fromController.status));
 
