@@ -1,0 +1,54 @@
+// npm run bench -- deploy: cold deploy time of the lab topology and the time of a no-change
+// re-run of site.yml. Writes reports/bench-deploy.{json,md}. Targets on a 2-core machine: cold
+// deploy under 4 minutes, re-run under 60 seconds. Where the cluster tarball is unavailable it
+// measures the tiers that can be deployed (--skip-tags of the cluster roles) and says so.
+import { $, fs, path } from 'zx';
+import type { ArtifactResult } from './lib/artifacts.js';
+import { labHosts } from './lib/lab-topology.js';
+import { changedHosts, renderDeployBench, type DeployBench } from './lib/bench-deploy.js';
+
+const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const venvBin = path.join(repoRoot, '.venv', 'bin');
+const env = { ...process.env, PATH: `${venvBin}:${process.env.PATH ?? ''}` };
+const lab = (...args: string[]) => $({ cwd: repoRoot, env })`node --import ./scripts/register-ts.mjs scripts/lab.ts ${args}`;
+
+async function seconds(work: () => Promise<unknown>): Promise<number> {
+  const started = process.hrtime.bigint();
+  await work();
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+const artifacts = await $({ cwd: repoRoot, env, nothrow: true })`node --import ./scripts/register-ts.mjs scripts/artifacts.ts --json`;
+const cluster = (JSON.parse(artifacts.stdout) as ArtifactResult[]).find((r) => r.id === 'vm-cluster');
+const clusterMissing = cluster?.source === 'missing';
+const skip = clusterMissing ? ['--skip-tags', 'vmstorage,vminsert,vmselect'] : [];
+
+await lab('down');
+const labUpSeconds = await seconds(() => lab('up'));
+let coldOutput = '';
+const coldPlaybookSeconds = await seconds(async () => {
+  coldOutput = (await $({ cwd: path.join(repoRoot, 'ansible'), env })`ansible-playbook -i ../.lab/inventory site.yml ${skip}`).stdout;
+});
+let rerunOutput = '';
+const rerunSeconds = await seconds(async () => {
+  rerunOutput = (await $({ cwd: path.join(repoRoot, 'ansible'), env })`ansible-playbook -i ../.lab/inventory site.yml ${skip}`).stdout;
+});
+
+const bench: DeployBench = {
+  date: new Date().toISOString(),
+  hosts: labHosts.length,
+  cores: (await import('node:os')).cpus().length,
+  scope: clusterMissing
+    ? 'all hosts; cluster roles (vmstorage, vminsert, vmselect) skipped: their release tarball is unavailable on this machine'
+    : 'the whole seed topology',
+  lab_up_seconds: labUpSeconds,
+  cold_playbook_seconds: coldPlaybookSeconds,
+  cold_deploy_seconds: labUpSeconds + coldPlaybookSeconds,
+  rerun_seconds: rerunSeconds,
+  cold_changed_hosts: changedHosts(coldOutput).length,
+  rerun_changed_hosts: changedHosts(rerunOutput),
+  targets: { cold_deploy_seconds: 240, rerun_seconds: 60 },
+};
+await fs.outputJson(path.join(repoRoot, 'reports/bench-deploy.json'), bench, { spaces: 2 });
+await fs.outputFile(path.join(repoRoot, 'reports/bench-deploy.md'), renderDeployBench(bench));
+console.log(renderDeployBench(bench));
