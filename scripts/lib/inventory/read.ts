@@ -1,6 +1,6 @@
 // The one file of this folder that touches the disk (read-only): finds an inventory's files
 // and runs validate/generate on them in-process. The lab CLI and molecule call these.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
@@ -33,14 +33,16 @@ export function readInventory(input: string, pins: PinnedVersions = readPins()):
   let hostsPath: string;
   let dir: string;
   if (statSync(input).isDirectory()) {
-    dir = input;
-    const found = ['hosts.yml', 'hosts.yaml'].map((n) => path.join(input, n)).find((p) => existsSync(p));
+    // `hosts` without an extension is how Molecule links an inventory into its own directory.
+    const found = ['hosts.yml', 'hosts.yaml', 'hosts'].map((n) => path.join(input, n)).find((p) => existsSync(p));
     if (!found) throw new InventoryPathError(`inventory directory ${input} has no hosts.yml (or hosts.yaml)`);
     hostsPath = found;
   } else {
     hostsPath = input;
-    dir = path.dirname(input);
   }
+  // A linked hosts file belongs to the inventory it links to: its group_vars and generated file.
+  hostsPath = realpathSync(hostsPath);
+  dir = path.dirname(hostsPath);
   const groupVarsFiles: string[] = [];
   const groupVars = path.join(dir, 'group_vars');
   for (const name of ['all.yml', 'all.yaml']) {
