@@ -6,6 +6,7 @@
 //           containers (running ones are kept), wait for systemd in each, write the inventory
 //           to .lab/inventory/ and start the mirror server
 //   down    remove the lab's containers, its network and the mirror server it started
+//   inventory  only (re)write .lab/inventory/ (Molecule links it before any host exists)
 //   status  table of hosts (--json: machine-readable, see statusReport())
 //   deploy  up, fill the artifact mirror, validate + generate the inventory, run site.yml, then
 //           the smoke check (--edge: only the tiers that do not need the cluster tarball)
@@ -406,12 +407,12 @@ async function deploy(edgeOnly: boolean): Promise<void> {
   );
 }
 
-const usage = `usage: npm run lab -- <up | down | status [--json] | deploy [--edge]>   (no subcommand = deploy)`;
+const usage = `usage: npm run lab -- <up | down | inventory | status [--json] | deploy [--edge]>   (no subcommand = deploy)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command = 'deploy', ...rest] = argv;
   const flags = new Set(rest);
-  const allowed: Record<string, string[]> = { up: [], down: [], deploy: ['--edge'], status: ['--json'] };
+  const allowed: Record<string, string[]> = { up: [], down: [], inventory: [], deploy: ['--edge'], status: ['--json'] };
   if (command === '-h' || command === '--help' || command === 'help') {
     console.log(usage);
     return 0;
@@ -425,6 +426,10 @@ async function main(argv: string[]): Promise<number> {
   if (unknown.length > 0) {
     console.error(`lab ${command}: unknown argument ${unknown.join(' ')}\n${usage}`);
     return 2;
+  }
+  if (command === 'inventory') {
+    await writeInventory();
+    return 0;
   }
   if (!(await dockerOk('info'))) {
     console.error('lab: the Docker engine does not answer (docker info failed): run bash scripts/ensure-toolchain.sh');

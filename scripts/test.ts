@@ -74,6 +74,8 @@ if (only.has('artifacts') || only.has('molecule')) {
 }
 
 if (only.has('molecule')) {
+  // Molecule links the lab inventory into its own directory before any step runs.
+  await $({ env })`node --import ./scripts/register-ts.mjs scripts/lab.ts inventory`;
   const scenarios: { name: string; needsCluster: boolean }[] = [
     { name: 'edge', needsCluster: false },
     { name: 'default', needsCluster: true },
