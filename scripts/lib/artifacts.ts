@@ -101,40 +101,30 @@ export function artifactSpecs(versions: Versions, opts: SpecOptions): ArtifactSp
 }
 
 export function vmClusterSpec(pin: ProductPin): ArtifactSpec {
-  const tag = `v${pin.version}`;
-  const tarball = `victoria-metrics-linux-amd64-${tag}-cluster.tar.gz`;
-  const checksumFile = `victoria-metrics-linux-amd64-${tag}-cluster_checksums.txt`;
-  return {
-    id: 'vm-cluster',
-    title: 'VictoriaMetrics cluster (vminsert, vmselect, vmstorage)',
-    version: pin.version,
-    dir: `victoriametrics/${tag}`,
-    tarball,
-    checksumFile,
-    officialTarballUrl: releaseFileUrl(pin, tarball),
-    officialChecksumUrl: releaseFileUrl(pin, checksumFile),
-    requiredMembers: VM_CLUSTER_APPS.map(prodBinary),
-    // The cluster sources live on the `-cluster` tags of the same module.
-    build: { kind: 'victoriametrics', module: pin.go_module, moduleVersion: `${tag}-cluster`, apps: [...VM_CLUSTER_APPS] },
-  };
+  // The cluster sources live on the `-cluster` tags of the same module.
+  return victoriaMetricsSpec(pin, 'vm-cluster', 'VictoriaMetrics cluster', `victoria-metrics-linux-amd64-v${pin.version}-cluster`, [...VM_CLUSTER_APPS], `v${pin.version}-cluster`);
 }
 
 export function vmutilsSpec(pin: ProductPin, opts: SpecOptions): ArtifactSpec {
-  const tag = `v${pin.version}`;
-  const tarball = `vmutils-linux-amd64-${tag}.tar.gz`;
-  const checksumFile = `vmutils-linux-amd64-${tag}_checksums.txt`;
   const apps = opts.withBackupTools ? [...VMUTILS_DEFAULT_APPS, ...VMUTILS_BACKUP_APPS] : [...VMUTILS_DEFAULT_APPS];
+  return victoriaMetricsSpec(pin, 'vmutils', 'VictoriaMetrics vmutils', `vmutils-linux-amd64-v${pin.version}`, apps, `v${pin.version}`);
+}
+
+/** A VictoriaMetrics release tarball `<stem>.tar.gz` with `<stem>_checksums.txt`, as published. */
+function victoriaMetricsSpec(pin: ProductPin, id: ArtifactId, name: string, stem: string, apps: string[], moduleVersion: string): ArtifactSpec {
+  const tarball = `${stem}.tar.gz`;
+  const checksumFile = `${stem}_checksums.txt`;
   return {
-    id: 'vmutils',
-    title: `VictoriaMetrics vmutils (${apps.join(', ')})`,
+    id,
+    title: `${name} (${apps.join(', ')})`,
     version: pin.version,
-    dir: `victoriametrics/${tag}`,
+    dir: `victoriametrics/v${pin.version}`,
     tarball,
     checksumFile,
     officialTarballUrl: releaseFileUrl(pin, tarball),
     officialChecksumUrl: releaseFileUrl(pin, checksumFile),
     requiredMembers: apps.map(prodBinary),
-    build: { kind: 'victoriametrics', module: pin.go_module, moduleVersion: tag, apps },
+    build: { kind: 'victoriametrics', module: pin.go_module, moduleVersion, apps },
   };
 }
 

@@ -3,6 +3,7 @@
 // Used by scripts/lab.ts, the lab inventory and Molecule. Pure: no I/O.
 
 import { createHash } from 'node:crypto';
+import { DEFAULT_PORTS, type VmhaPorts } from './inventory/schema.js';
 
 export type LabGroup =
   | 'vmstorage'
@@ -77,19 +78,8 @@ export function findHost(name: string, hosts: readonly LabHost[] = labHosts): La
   return host;
 }
 
-/** Ports the lab deploys with (the contract defaults of `vmha_ports`). */
-export const labPorts = {
-  vmstorage_insert: 8400,
-  vmstorage_select: 8401,
-  vmstorage_http: 8482,
-  vminsert_http: 8480,
-  vmselect_http: 8481,
-  vmagent_http: 8429,
-  node_exporter: 9100,
-  lb_insert: 8480,
-  lb_select: 8481,
-  grafana: 3000,
-} as const;
+/** Ports the lab deploys with: the contract defaults of `vmha_ports` (the lab sets none). */
+export const labPorts: Readonly<VmhaPorts> = DEFAULT_PORTS;
 
 /** Port of the controller-side artifact mirror (`.cache/mirror/` over HTTP on loopback). */
 export const labMirrorPort = 18480;
