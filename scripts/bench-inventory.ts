@@ -127,7 +127,7 @@ try {
     '|---|---|---|',
     `| in-process validate (read + parse + schema + rules) | ${results.in_process_validate_ms.first} / ${results.in_process_validate_ms.median} | ${round(Math.max(...validateMs))} |`,
     `| in-process generate (validate + derive + render + write) | ${results.in_process_generate_ms.first} / ${results.in_process_generate_ms.median} | ${round(Math.max(...generateMs))} |`,
-    `| CLI baseline: node + ts-node loading one small TS file | - / ${results.cli_baseline_ts_node_ms.median} | ${results.cli_baseline_ts_node_ms.max} |`,
+    `| CLI baseline: node + the TypeScript loader (compiled output cached) running one small TS file | - / ${results.cli_baseline_ts_node_ms.median} | ${results.cli_baseline_ts_node_ms.max} |`,
     `| CLI \`validate.ts -i\` (whole process) | - / ${results.cli_validate_ms.median} | ${results.cli_validate_ms.max} |`,
     `| CLI \`generate.ts -i\` (whole process) | - / ${results.cli_generate_ms.median} | ${results.cli_generate_ms.max} |`,
     `| CLI \`generate.ts -i --check\` (whole process) | - / ${results.cli_generate_check_ms.median} | ${results.cli_generate_check_ms.max} |`,
