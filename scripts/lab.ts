@@ -34,6 +34,10 @@ import {
   type LabHost,
   labHosts,
   labPorts,
+  labClusterSettings,
+  labTlsFiles,
+  labTlsSubjectAltNames,
+  labScheme,
   labImageTag,
   labLabel,
   labMirrorPort,
@@ -46,6 +50,7 @@ import {
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const labDir = path.join(repoRoot, '.lab');
 const inventoryDir = path.join(labDir, 'inventory');
+const tlsDir = path.join(labDir, 'tls');
 const mirrorDir = path.join(repoRoot, '.cache', 'mirror');
 const mirrorPidFile = path.join(labDir, 'mirror.pid');
 const imageRecipeDir = path.join(repoRoot, 'scripts', 'lab-image');
@@ -211,11 +216,31 @@ async function waitForSystemd(hosts: readonly LabHost[]): Promise<void> {
 
 // ---------------------------------------------------------------- inventory
 
+/**
+ * The lab's own CA and a certificate for every load balancer (both DNS names and addresses),
+ * made once with openssl and kept, like an operator's PKI. Private keys are 0600.
+ */
+async function ensureTls(): Promise<void> {
+  const file = (name: string) => path.join(tlsDir, name);
+  if (Object.values(labTlsFiles).every((name) => existsSync(file(name)))) return;
+  log(`creating the lab CA and load balancer certificate in ${path.relative(repoRoot, tlsDir)}/`);
+  await fsp.mkdir(tlsDir, { recursive: true, mode: 0o700 });
+  const extensions = file('lb.ext');
+  await fsp.writeFile(extensions, `subjectAltName=${labTlsSubjectAltNames().join(',')}\nextendedKeyUsage=serverAuth\n`);
+  const quiet = $({ cwd: tlsDir, quiet: true });
+  await quiet`openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj ${'/CN=vmha lab CA'} -keyout ${labTlsFiles.caKey} -out ${labTlsFiles.caCert}`;
+  await quiet`openssl req -newkey rsa:2048 -nodes -subj ${'/CN=vmha lab load balancers'} -keyout ${labTlsFiles.key} -out lb.csr`;
+  await quiet`openssl x509 -req -days 825 -in lb.csr -CA ${labTlsFiles.caCert} -CAkey ${labTlsFiles.caKey} -CAcreateserial -extfile ${extensions} -out ${labTlsFiles.cert}`;
+  await Promise.all([labTlsFiles.caKey, labTlsFiles.key].map((name) => fsp.chmod(file(name), 0o600)));
+  await Promise.all(['lb.csr', 'lb.ext', 'ca.srl'].map((name) => fsp.rm(file(name), { force: true })));
+}
+
 async function writeInventory(): Promise<void> {
   const file = (rel: string) => path.join(inventoryDir, rel);
+  if (labClusterSettings.tls_enabled) await ensureTls();
   await fsp.mkdir(path.dirname(file(labInventoryFiles.settings)), { recursive: true });
   await fsp.writeFile(file(labInventoryFiles.hosts), renderLabHostsYaml());
-  await fsp.writeFile(file(labInventoryFiles.settings), renderLabClusterVarsYaml());
+  await fsp.writeFile(file(labInventoryFiles.settings), renderLabClusterVarsYaml(tlsDir));
   const secretsFile = file(labInventoryFiles.secrets);
   const existing = existsSync(secretsFile)
     ? parseLabSecrets(await fsp.readFile(secretsFile, 'utf8'), secretsFile)
@@ -403,7 +428,7 @@ async function deploy(edgeOnly: boolean): Promise<void> {
   console.log(
     edgeOnly
       ? 'Edge tiers deployed and verified. The cluster tiers need the cluster tarball (see README, "Status").'
-      : `Stack deployed. Graphs: vmui at http://${lb?.address}:${labPorts.lb_select}/select/0/vmui/ (user ${labClusterVars().vmha_read_username}, password in .lab/inventory/group_vars/all/secrets.yml); npm run lab -- status --json prints write_url and read_url.`,
+      : `Stack deployed. Graphs: vmui at ${labScheme}://${lb?.address}:${labPorts.lb_select}/select/0/vmui/ (user ${labClusterVars(tlsDir).vmha_read_username}, password in .lab/inventory/group_vars/all/secrets.yml, CA .lab/tls/ca.crt); npm run lab -- status --json prints write_url and read_url.`,
   );
 }
 

@@ -112,6 +112,16 @@ describe('inventory generate', () => {
     expect(custom.grafana_datasource_url).to.match(/^https:/);
   });
 
+  it('switches clients to https and hands them the CA when TLS is on', () => {
+    const tls = 'vmha_tls_enabled: true\nvmha_tls_cert_file: /pki/lb.crt\nvmha_tls_key_file: /pki/lb.key\nvmha_tls_ca_file: /pki/ca.crt\n';
+    const tlsVars = generateFromSources(sources(base.hostsYml, base.vmhaYml + tls)).vars as Record<string, any>;
+    expect(tlsVars.vmagent_remote_write_url).to.match(/^https:\/\//);
+    expect(tlsVars.grafana_datasource_url).to.match(/^https:\/\//);
+    expect(tlsVars.vmagent_remote_write_tls_ca_file).to.equal('/pki/ca.crt');
+    expect(tlsVars.grafana_datasource_tls_ca_file).to.equal('/pki/ca.crt');
+    expect(vars.vmagent_remote_write_tls_ca_file).to.equal('');
+  });
+
   it('uses explicit vmagent member numbers', () => {
     let hosts = base.hostsYml;
     ['vmagent-1', 'vmagent-2', 'vmagent-3'].forEach((name, i) => {

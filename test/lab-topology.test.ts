@@ -18,6 +18,7 @@ import {
   labImageTag,
   labNetwork,
   labReadUrl,
+  labTlsSubjectAltNames,
   labWriteUrl,
 } from '../scripts/lib/lab-topology.js';
 
@@ -51,8 +52,8 @@ describe('lab topology', () => {
   });
 
   it('derives the write and read URLs from the first load balancers', () => {
-    expect(labWriteUrl()).to.equal('http://10.213.0.41:8480/insert/0/prometheus');
-    expect(labReadUrl()).to.equal('http://10.213.0.51:8481/select/0/prometheus');
+    expect(labWriteUrl()).to.equal('https://10.213.0.41:8480/insert/0/prometheus');
+    expect(labReadUrl()).to.equal('https://10.213.0.51:8481/select/0/prometheus');
   });
 
   it('tags the image by recipe content, independent of file order', () => {
@@ -82,9 +83,22 @@ describe('lab inventory', () => {
     expect(viaChildren.sort()).to.deep.equal(labHosts.map((h) => h.name).sort());
   });
 
+  it('puts both DNS names and every load balancer address on the lab certificate', () => {
+    expect(labTlsSubjectAltNames()).to.deep.equal([
+      'DNS:write.vmha.internal',
+      'DNS:read.vmha.internal',
+      'IP:10.213.0.41',
+      'IP:10.213.0.42',
+      'IP:10.213.0.51',
+      'IP:10.213.0.52',
+    ]);
+    expect(labWriteUrl()).to.equal('https://10.213.0.41:8480/insert/0/prometheus');
+  });
+
   it('renders the lab cluster settings as vmha_ variables', () => {
-    const vars = yaml.load(renderLabClusterVarsYaml()) as Record<string, unknown>;
-    expect(vars).to.deep.equal(labClusterVars());
+    const vars = yaml.load(renderLabClusterVarsYaml('/lab/tls')) as Record<string, unknown>;
+    expect(vars).to.deep.equal(labClusterVars('/lab/tls'));
+    expect(vars).to.include({ vmha_tls_enabled: true, vmha_tls_ca_file: '/lab/tls/ca.crt', vmha_tls_cert_file: '/lab/tls/lb.crt' });
     expect(vars).to.include({
       vmha_scrape_interval: '5s',
       vmha_dedup_interval: '5s',

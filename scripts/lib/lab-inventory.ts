@@ -1,10 +1,12 @@
 // Renders the lab inventory in the operator contract format (DEVELOPERS.md "The inventory
 // contract"): hosts.yml, group_vars/all/vmha.yml and group_vars/all/secrets.yml. Pure: the
 // caller writes the files and supplies the random bytes for the passwords.
+import path from 'node:path';
 import yaml from 'js-yaml';
 import {
   labClusterSettings,
   labGroups,
+  labTlsFiles,
   labHosts,
   hostsInGroup,
   type LabGroup,
@@ -67,11 +69,19 @@ export function labHostsInventory(hosts: readonly LabHost[] = labHosts): LabHost
   return { all: { children } };
 }
 
-/** group_vars/all/vmha.yml as an object: the lab's cluster settings under their `vmha_` names. */
-export function labClusterVars(): Record<string, string | number | boolean> {
+/**
+ * group_vars/all/vmha.yml as an object: the lab's cluster settings under their `vmha_` names.
+ * `tlsDir` is the controller directory holding the lab's TLS files (labTlsFiles).
+ */
+export function labClusterVars(tlsDir: string): Record<string, string | number | boolean> {
   const vars: Record<string, string | number | boolean> = Object.fromEntries(
     Object.entries(labClusterSettings).map(([key, value]) => [`vmha_${key}`, value]),
   );
+  if (labClusterSettings.tls_enabled) {
+    vars.vmha_tls_cert_file = path.join(tlsDir, labTlsFiles.cert);
+    vars.vmha_tls_key_file = path.join(tlsDir, labTlsFiles.key);
+    vars.vmha_tls_ca_file = path.join(tlsDir, labTlsFiles.caCert);
+  }
   // The passwords themselves live in secrets.yml next to this file.
   vars.vmha_write_username = 'vmagent';
   vars.vmha_write_password = '{{ vault_vmha_write_password }}';
@@ -86,8 +96,8 @@ export function renderLabHostsYaml(hosts: readonly LabHost[] = labHosts): string
   return generatedHeader('hosts') + dump(labHostsInventory(hosts)).replace(/: null$/gm, ':');
 }
 
-export function renderLabClusterVarsYaml(): string {
-  return generatedHeader('cluster settings') + dump(labClusterVars());
+export function renderLabClusterVarsYaml(tlsDir: string): string {
+  return generatedHeader('cluster settings') + dump(labClusterVars(tlsDir));
 }
 
 /** Strong password from random bytes: 24 bytes -> 32 URL-safe base64 characters. */

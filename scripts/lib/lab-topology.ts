@@ -94,6 +94,8 @@ export const labClusterSettings = {
   write_dns_name: 'write.vmha.internal',
   read_dns_name: 'read.vmha.internal',
   auth_enabled: true,
+  // TLS on both load balancer pairs, with a certificate from the lab's own CA (.lab/tls/).
+  tls_enabled: true,
   firewall_enabled: true,
   manage_dns: true,
   victoriametrics_download_url: `${labMirrorUrl}/victoriametrics`,
@@ -102,18 +104,34 @@ export const labClusterSettings = {
   grafana_package_url: '',
 } as const;
 
+/** Scheme of the write and read paths in the lab. */
+export const labScheme = labClusterSettings.tls_enabled ? 'https' : 'http';
+
 /** Prometheus remote-write base URL of the first write load balancer, by address. */
 export function labWriteUrl(hosts: readonly LabHost[] = labHosts): string {
   const [lb] = hostsInGroup('lb_insert', hosts);
   if (!lb) throw new Error('lab-topology: no lb_insert host');
-  return `http://${lb.address}:${labPorts.lb_insert}/insert/0/prometheus`;
+  return `${labScheme}://${lb.address}:${labPorts.lb_insert}/insert/0/prometheus`;
 }
 
 /** Prometheus query base URL of the first read load balancer, by address. */
 export function labReadUrl(hosts: readonly LabHost[] = labHosts): string {
   const [lb] = hostsInGroup('lb_select', hosts);
   if (!lb) throw new Error('lab-topology: no lb_select host');
-  return `http://${lb.address}:${labPorts.lb_select}/select/0/prometheus`;
+  return `${labScheme}://${lb.address}:${labPorts.lb_select}/select/0/prometheus`;
+}
+
+/** The lab's TLS files (in .lab/tls/): its own CA and one certificate for all load balancers. */
+export const labTlsFiles = { caCert: 'ca.crt', caKey: 'ca.key', cert: 'lb.crt', key: 'lb.key' } as const;
+
+/** Names the load balancer certificate must carry: both DNS names and every balancer's address. */
+export function labTlsSubjectAltNames(hosts: readonly LabHost[] = labHosts): string[] {
+  const balancers = [...hostsInGroup('lb_insert', hosts), ...hostsInGroup('lb_select', hosts)];
+  return [
+    `DNS:${labClusterSettings.write_dns_name}`,
+    `DNS:${labClusterSettings.read_dns_name}`,
+    ...balancers.map((lb) => `IP:${lb.address}`),
+  ];
 }
 
 /** True when `address` lies inside the lab subnet (a /24) and is neither network, gateway nor broadcast. */

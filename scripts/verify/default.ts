@@ -2,9 +2,9 @@
 // end to end and deduplication works. Every node_exporter target's `up` series is queryable
 // through the read DNS name (from a lab host, as Grafana queries it) with exactly one
 // deduplicated series per target, and the cluster services answer /health.
-import { hostsInGroup, labClusterSettings, labHosts, labPorts, type LabGroup } from '../lib/lab-topology.js';
-import { onHost } from './lab-client.js';
-import { labCredentials } from './lab-credentials.js';
+import { hostsInGroup, labClusterSettings, labHosts, labPorts, labScheme, type LabGroup } from '../lib/lab-topology.js';
+import { copyToHost, onHost } from './lab-client.js';
+import { labCaFile, labCredentials } from './lab-credentials.js';
 import { CheckRecorder } from './check-recorder.js';
 
 const checks = new CheckRecorder();
@@ -32,14 +32,17 @@ interface QueryResponse {
   isPartial?: boolean;
   data: { result: { metric: Record<string, string>; value: [number, string] }[] };
 }
-const url = `http://${labClusterSettings.read_dns_name}:${labPorts.lb_select}/select/0/prometheus/api/v1/query`;
+const url = `${labScheme}://${labClusterSettings.read_dns_name}:${labPorts.lb_select}/select/0/prometheus/api/v1/query`;
+// Grafana's host queries as Grafana does: through the read DNS name, trusting the lab CA.
+const clientCa = '/root/vmha-lab-ca.pem';
+await copyToHost(grafana.name, labCaFile, clientCa);
 const deadline = Date.now() + 120_000; // the first scrapes need a few intervals to land
 let response: QueryResponse | undefined;
 let lastError = '';
 while (Date.now() < deadline) {
   const query = await onHost(
     grafana.name,
-    `curl -sf --max-time 10 -u '${read.username}:${read.password}' --data-urlencode 'query=up{job="node_exporter"}' ${url}`,
+    `curl -sf --max-time 10 --cacert ${clientCa} -u '${read.username}:${read.password}' --data-urlencode 'query=up{job="node_exporter"}' ${url}`,
   );
   try {
     response = JSON.parse(query.stdout) as QueryResponse;
@@ -66,7 +69,7 @@ for (const host of labHosts) {
 const intervalSeconds = Number.parseInt(labClusterSettings.scrape_interval, 10);
 const perMinute = await onHost(
   grafana.name,
-  `curl -sf --max-time 10 -u '${read.username}:${read.password}' --data-urlencode 'query=count_over_time(up{job="node_exporter"}[60s])' ${url}`,
+  `curl -sf --max-time 10 --cacert ${clientCa} -u '${read.username}:${read.password}' --data-urlencode 'query=count_over_time(up{job="node_exporter"}[60s])' ${url}`,
 );
 try {
   const counts = (JSON.parse(perMinute.stdout) as QueryResponse).data.result;

@@ -3,10 +3,10 @@
 // node_exporter on those hosts). Checks behaviour on the running hosts, not that tasks ran,
 // and writes reports/unit-security.{json,md}.
 import { fs, path } from 'zx';
-import { hostsInGroup, labClusterSettings, labHosts, labPorts, type LabHost } from '../lib/lab-topology.js';
+import { hostsInGroup, labClusterSettings, labHosts, labPorts, labScheme, type LabHost } from '../lib/lab-topology.js';
 import { exposureFailures, parseExposure, renderExposureMarkdown, type UnitExposure } from '../lib/unit-security.js';
 import { http, onHost } from './lab-client.js';
-import { labCredentials } from './lab-credentials.js';
+import { labCa, labCredentials } from './lab-credentials.js';
 import { CheckRecorder } from './check-recorder.js';
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -29,6 +29,7 @@ function unitsOf(host: LabHost): string[] {
 
 const checks = new CheckRecorder();
 const credentials = await labCredentials();
+const ca = await labCa();
 
 // 1. Services enabled and running, sockets listening.
 for (const host of edgeHosts) {
@@ -93,6 +94,9 @@ for (const host of edgeHosts) {
 for (const agent of vmagents) {
   const unit = await onHost(agent.name, 'systemctl show vmagent.service -p ExecStart --value');
   checks.expect(`${agent.name}: queue under /var/lib/vmagent`, /-remoteWrite\.tmpDataPath=\/var\/lib\/vmagent/.test(unit.stdout), unit.stdout);
+  if (labScheme === 'https') {
+    checks.expect(`${agent.name}: trusts the lab CA for remote write`, /-remoteWrite\.tlsCAFile=\S+/.test(unit.stdout), unit.stdout);
+  }
   checks.expect(`${agent.name}: queue size capped`, /-remoteWrite\.maxDiskUsagePerURL=\d+/.test(unit.stdout), unit.stdout);
   checks.expect(`${agent.name}: password not on the command line`, !unit.stdout.includes(credentials.write.password), 'password found in ExecStart');
   const metrics = await onHost(agent.name, `curl -sf --max-time 5 http://127.0.0.1:${labPorts.vmagent_http}/metrics | grep -E '^vmagent_remotewrite_requests_total'`);
@@ -109,16 +113,22 @@ for (const [hosts, port, prefix, good] of [
   [lbSelect, labPorts.lb_select, '/select/0/prometheus/api/v1/query?query=up', credentials.read],
 ] as const) {
   for (const lb of hosts) {
-    const base = `http://${lb.address}:${port}`;
-    const health = await http(`${base}/health`);
-    checks.expect(`${lb.name}: /health answers 200`, health.status === 200, String(health.status));
-    const anonymous = await http(`${base}${prefix}`, { method: 'POST', body: 'x' });
+    const base = `${labScheme}://${lb.address}:${port}`;
+    const health = await http(`${base}/health`, { ca });
+    checks.expect(`${lb.name}: /health answers 200 over ${labScheme} (certificate from the lab CA)`, health.status === 200, `${health.status} ${health.body.slice(0, 200)}`);
+    if (labScheme === 'https') {
+      const cleartext = await http(`http://${lb.address}:${port}${prefix}`, { method: 'POST', body: 'x', credentials: good });
+      checks.expect(`${lb.name}: cleartext http with credentials is refused`, cleartext.status === 400 || cleartext.status === 0, String(cleartext.status));
+      const untrusted = await http(`${base}/health`);
+      checks.expect(`${lb.name}: a client without the lab CA does not trust the certificate`, untrusted.status === 0, untrusted.body.slice(0, 200));
+    }
+    const anonymous = await http(`${base}${prefix}`, { method: 'POST', body: 'x', ca });
     checks.expect(`${lb.name}: no credentials -> 401`, anonymous.status === 401, String(anonymous.status));
-    const wrong = await http(`${base}${prefix}`, { method: 'POST', body: 'x', credentials: { username: good.username, password: 'wrong-password-123456' } });
+    const wrong = await http(`${base}${prefix}`, { method: 'POST', body: 'x', ca, credentials: { username: good.username, password: 'wrong-password-123456' } });
     checks.expect(`${lb.name}: wrong password -> 401`, wrong.status === 401, String(wrong.status));
-    const other = await http(`${base}${prefix}`, { method: 'POST', body: 'x', credentials: good === credentials.write ? credentials.read : credentials.write });
+    const other = await http(`${base}${prefix}`, { method: 'POST', body: 'x', ca, credentials: good === credentials.write ? credentials.read : credentials.write });
     checks.expect(`${lb.name}: the other path's credentials -> 401`, other.status === 401, String(other.status));
-    const authorised = await http(`${base}${prefix}`, { method: 'POST', body: 'x', credentials: good });
+    const authorised = await http(`${base}${prefix}`, { method: 'POST', body: 'x', ca, credentials: good });
     checks.expect(`${lb.name}: right credentials pass to the backends (502/503/504 with none deployed)`, [502, 503, 504].includes(authorised.status), String(authorised.status));
   }
 }
@@ -137,7 +147,10 @@ for (const [name, pair, clients] of [
 
 // 7. Grafana provisioning: datasource on the read DNS name with credentials kept private.
 const datasource = await onHost(grafana.name, 'f=$(ls /etc/grafana/provisioning/datasources/*.y*ml | head -n1); stat -c %a "$f"; cat "$f"');
-checks.expect('grafana: datasource points at the read DNS name', datasource.stdout.includes(`http://${labClusterSettings.read_dns_name}:${labPorts.lb_select}/select/0/prometheus`), datasource.stdout.slice(0, 400));
+checks.expect('grafana: datasource points at the read DNS name', datasource.stdout.includes(`${labScheme}://${labClusterSettings.read_dns_name}:${labPorts.lb_select}/select/0/prometheus`), datasource.stdout.slice(0, 400));
+if (labScheme === 'https') {
+  checks.expect('grafana: datasource trusts the lab CA', /tlsAuthWithCACert: true/.test(datasource.stdout) && datasource.stdout.includes('BEGIN CERTIFICATE'), datasource.stdout.slice(0, 400));
+}
 checks.expect('grafana: datasource file is not world-readable', /^[0-7][0-7]0$/m.test(datasource.stdout.split('\n')[0] ?? ''), datasource.stdout.split('\n')[0] ?? '');
 const dashboards = await onHost(grafana.name, 'for f in /etc/grafana/provisioning/dashboards/vmha/*.json; do [ -f "$f" ] && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\'panels\'] and d[\'uid\']" "$f" && echo ok; done');
 checks.expect('grafana: three dashboards provisioned and valid JSON', (dashboards.stdout.match(/^ok$/gm) ?? []).length >= 3, dashboards.stdout + dashboards.stderr);

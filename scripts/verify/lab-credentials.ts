@@ -1,17 +1,26 @@
-// Reads the lab's write and read credentials from the inventory `npm run lab -- up` wrote.
+// Reads what a client of the lab needs: the write and read credentials from the inventory
+// `npm run lab -- up` wrote, and the lab CA that signed the load balancers' certificate.
 import { fs, path } from 'zx';
 import { labClusterVars, labInventoryFiles, parseLabSecrets } from '../lib/lab-inventory.js';
+import { labTlsFiles } from '../lib/lab-topology.js';
 import type { Credentials } from './lab-client.js';
 
-export const labInventoryDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../.lab/inventory');
+const labDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../.lab');
+export const labInventoryDir = path.join(labDir, 'inventory');
+export const labCaFile = path.join(labDir, 'tls', labTlsFiles.caCert);
 
 export async function labCredentials(): Promise<{ write: Credentials; read: Credentials }> {
   const file = path.join(labInventoryDir, labInventoryFiles.secrets);
   const secrets = parseLabSecrets(await fs.readFile(file, 'utf8'), file);
   if (!secrets) throw new Error(`${file}: no usable lab passwords; run npm run lab -- up`);
-  const settings = labClusterVars();
+  const settings = labClusterVars(path.dirname(labCaFile));
   return {
     write: { username: String(settings.vmha_write_username), password: secrets.vmha_write_password },
     read: { username: String(settings.vmha_read_username), password: secrets.vmha_read_password },
   };
+}
+
+/** The lab CA (PEM), for clients of the https write and read paths. */
+export async function labCa(): Promise<string> {
+  return fs.readFile(labCaFile, 'utf8');
 }

@@ -85,6 +85,7 @@ export function deriveVars(model: InventoryModel): Record<string, unknown> {
     vmselect_http_port: p.vmselect_http,
 
     vmagent_remote_write_url: `${scheme}://${writeName}:${p.lb_insert}/insert/0/prometheus/api/v1/write`,
+    vmagent_remote_write_tls_ca_file: s.tlsEnabled ? (s.tlsCaFile ?? '') : '',
     vmagent_remote_write_username: cred('vmha_write_username'),
     vmagent_remote_write_password: cred('vmha_write_password'),
     vmagent_queue_max_bytes: s.vmagentQueueMaxBytes,
@@ -123,6 +124,7 @@ export function deriveVars(model: InventoryModel): Record<string, unknown> {
     grafana_datasource_password: cred('vmha_read_password'),
     grafana_datasource_basic_auth: auth,
     grafana_scrape_interval: s.scrapeInterval,
+    grafana_datasource_tls_ca_file: s.tlsEnabled ? (s.tlsCaFile ?? '') : '',
     grafana_http_port: p.grafana,
 
     firewall_enabled: s.firewallEnabled,

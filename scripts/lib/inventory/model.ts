@@ -72,6 +72,7 @@ export interface ResolvedSettings {
   tlsEnabled: boolean;
   tlsCertFile: string | undefined;
   tlsKeyFile: string | undefined;
+  tlsCaFile: string | undefined;
   firewallEnabled: boolean;
   vmagentQueueMaxBytes: number;
   grafanaPackageUrl: string | undefined;
@@ -422,6 +423,7 @@ export function loadInventory(sources: InventorySources): LoadResult {
     tlsEnabled: s.vmha_tls_enabled ?? false,
     tlsCertFile: s.vmha_tls_cert_file,
     tlsKeyFile: s.vmha_tls_key_file,
+    tlsCaFile: s.vmha_tls_ca_file,
     firewallEnabled: s.vmha_firewall_enabled ?? true,
     vmagentQueueMaxBytes: s.vmha_vmagent_queue_max_bytes ?? 1073741824,
     grafanaPackageUrl: s.vmha_grafana_package_url,

@@ -104,6 +104,7 @@ export interface ClusterSettings {
   vmha_tls_enabled?: boolean;
   vmha_tls_cert_file?: string;
   vmha_tls_key_file?: string;
+  vmha_tls_ca_file?: string;
   vmha_firewall_enabled?: boolean;
   vmha_vmagent_queue_max_bytes?: number;
   vmha_grafana_package_url?: string;
@@ -344,6 +345,7 @@ export const settingsSchema: JSONSchemaType<ClusterSettings> = {
     vmha_tls_enabled: bool('TLS on the load balancers (default false)'),
     vmha_tls_cert_file: str('controller path of the load balancer certificate (PEM), required with TLS'),
     vmha_tls_key_file: str('controller path of the load balancer private key (PEM), required with TLS'),
+    vmha_tls_ca_file: str('controller path of the CA certificate (PEM) that vmagent and Grafana trust for the load balancers; leave unset when the certificate chains to a CA the hosts already trust'),
     vmha_firewall_enabled: bool('nftables tier isolation (default true)'),
     vmha_vmagent_queue_max_bytes: {
       type: 'integer',
