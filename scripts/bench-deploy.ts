@@ -25,13 +25,23 @@ const skip = clusterMissing ? ['--skip-tags', 'vmstorage,vminsert,vmselect'] : [
 
 await lab('down');
 const labUpSeconds = await seconds(() => lab('up'));
+/** Runs site.yml; a failed run ends the benchmark with the playbook's own output. */
+async function sitePlaybook(): Promise<string> {
+  const run = await $({ cwd: path.join(repoRoot, 'ansible'), env, nothrow: true })`ansible-playbook -i ../.lab/inventory site.yml ${skip}`;
+  if (run.exitCode !== 0) {
+    console.error(run.stdout.slice(-4000), run.stderr.slice(-2000));
+    throw new Error(`ansible-playbook site.yml failed (exit ${run.exitCode}); nothing measured`);
+  }
+  return run.stdout;
+}
+
 let coldOutput = '';
 const coldPlaybookSeconds = await seconds(async () => {
-  coldOutput = (await $({ cwd: path.join(repoRoot, 'ansible'), env })`ansible-playbook -i ../.lab/inventory site.yml ${skip}`).stdout;
+  coldOutput = await sitePlaybook();
 });
 let rerunOutput = '';
 const rerunSeconds = await seconds(async () => {
-  rerunOutput = (await $({ cwd: path.join(repoRoot, 'ansible'), env })`ansible-playbook -i ../.lab/inventory site.yml ${skip}`).stdout;
+  rerunOutput = await sitePlaybook();
 });
 
 const bench: DeployBench = {
