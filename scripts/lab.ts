@@ -363,6 +363,11 @@ async function statusReport() {
     mirror_up: await mirrorAnswers(),
     write_url: labWriteUrl(),
     read_url: labReadUrl(),
+    // The CA that signed the load balancers' certificate, for clients of the https URLs.
+    ca_file: labClusterSettings.tls_enabled ? path.join(tlsDir, labTlsFiles.caCert) : null,
+    write_username: labClusterVars(tlsDir).vmha_write_username,
+    read_username: labClusterVars(tlsDir).vmha_read_username,
+    credentials_file: path.join(inventoryDir, labInventoryFiles.secrets),
   };
 }
 
@@ -380,6 +385,8 @@ async function status(json: boolean): Promise<void> {
   console.log(`mirror    ${report.mirror_url} ${report.mirror_up ? 'up' : 'down'}`);
   console.log(`write     ${report.write_url}`);
   console.log(`read      ${report.read_url}`);
+  if (report.ca_file) console.log(`CA        ${report.ca_file}`);
+  console.log(`users     write ${report.write_username}, read ${report.read_username} (passwords in ${path.relative(repoRoot, report.credentials_file)})`);
 }
 
 // ---------------------------------------------------------------- deploy
