@@ -3,7 +3,8 @@
 // deploy under 4 minutes, re-run under 60 seconds. Where the cluster tarball is unavailable it
 // measures the tiers that can be deployed (--skip-tags of the cluster roles) and says so.
 import { $, fs, path } from 'zx';
-import type { ArtifactResult } from './lib/artifacts.js';
+import { VM_CLUSTER_ROLE_TAGS } from './lib/artifacts.js';
+import { fillMirror } from './fill-mirror.js';
 import { labHosts } from './lib/lab-topology.js';
 import { changedHosts, renderDeployBench, type DeployBench } from './lib/bench-deploy.js';
 
@@ -18,10 +19,10 @@ async function seconds(work: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-const artifacts = await $({ cwd: repoRoot, env, nothrow: true })`node --import ./scripts/register-ts.mjs scripts/artifacts.ts --json`;
-const cluster = (JSON.parse(artifacts.stdout) as ArtifactResult[]).find((r) => r.id === 'vm-cluster');
-const clusterMissing = cluster?.source === 'missing';
-const skip = clusterMissing ? ['--skip-tags', 'vmstorage,vminsert,vmselect'] : [];
+const mirror = await fillMirror(env);
+if (!mirror.usable) throw new Error(`npm run artifacts failed (exit ${mirror.exitCode}); nothing measured:\n${mirror.stderr.slice(-2000)}`);
+const clusterMissing = mirror.missingCluster !== undefined;
+const skip = clusterMissing ? ['--skip-tags', VM_CLUSTER_ROLE_TAGS] : [];
 
 await lab('down');
 const labUpSeconds = await seconds(() => lab('up'));

@@ -17,7 +17,8 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { $, ProcessOutput } from 'zx';
-import type { ArtifactResult } from './lib/artifacts.js';
+import { VM_CLUSTER_ROLE_TAGS } from './lib/artifacts.js';
+import { fillMirror } from './fill-mirror.js';
 import { formatFinding } from './lib/inventory/index.js';
 import { generateVars } from './lib/inventory/read.js';
 import {
@@ -391,18 +392,14 @@ async function status(json: boolean): Promise<void> {
 
 // ---------------------------------------------------------------- deploy
 
-/** Skips the roles whose binaries come from the VictoriaMetrics cluster tarball. */
-const clusterRoleTags = 'vmstorage,vminsert,vmselect';
-
 /** Fills the artifact mirror; returns why the cluster tarball is missing, if it is. */
 async function ensureArtifacts(): Promise<string | undefined> {
-  const run = await $({ nothrow: true, cwd: repoRoot })`node --import ./scripts/register-ts.mjs scripts/artifacts.ts --json`;
-  if (run.exitCode !== 0 && run.exitCode !== 3) {
-    throw new LabError(`npm run artifacts failed (exit ${run.exitCode}):\n${run.stderr.slice(-2000)}`);
+  const mirror = await fillMirror();
+  if (!mirror.usable) {
+    throw new LabError(`npm run artifacts failed (exit ${mirror.exitCode}):\n${mirror.stderr.slice(-2000)}`);
   }
-  const results = JSON.parse(run.stdout) as ArtifactResult[];
-  const cluster = results.find((r) => r.id === 'vm-cluster');
-  return cluster?.source === 'missing' ? `${path.basename(cluster.file)}: ${cluster.reason}` : undefined;
+  const cluster = mirror.missingCluster;
+  return cluster ? `${path.basename(cluster.file)}: ${cluster.reason}` : undefined;
 }
 
 async function deploy(edgeOnly: boolean): Promise<void> {
@@ -417,7 +414,7 @@ async function deploy(edgeOnly: boolean): Promise<void> {
     );
   }
   const venvBin = path.join(repoRoot, '.venv', 'bin');
-  const limit = edgeOnly ? ['--skip-tags', clusterRoleTags] : [];
+  const limit = edgeOnly ? ['--skip-tags', VM_CLUSTER_ROLE_TAGS] : [];
   log(`ansible-playbook site.yml ${limit.join(' ')}`);
   const playbook = await $({
     nothrow: true,

@@ -3,7 +3,7 @@
 // Usage: npm test [-- --only typecheck,unit,lint,artifacts,molecule] [--scenario edge,default]
 import { $, argv, fs, path } from 'zx';
 import { parseMochaCounts, renderSummary, singleStep, type StepResult } from './lib/test-summary.js';
-import type { ArtifactResult } from './lib/artifacts.js';
+import { fillMirror } from './fill-mirror.js';
 
 $.verbose = true;
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -54,22 +54,13 @@ if (only.has('artifacts') || only.has('molecule')) {
   // Exit code 3 means "mirror filled with everything this machine can obtain": what is there is
   // still checksum-verified, so the step passes, and the gap is reported and skips the scenarios
   // that need the missing tarball.
-  const [run, seconds] = await timed(() =>
-    $({ env, nothrow: true })`node --import ./scripts/register-ts.mjs scripts/artifacts.ts --json`,
-  );
-  const ok = run.exitCode === 0 || run.exitCode === 3;
-  let results: ArtifactResult[] = [];
-  try {
-    results = JSON.parse(run.stdout) as ArtifactResult[];
-  } catch {
-    missingClusterReason = 'artifact mirror printed no result';
-  }
-  const cluster = results.find((result) => result.id === 'vm-cluster');
-  if (cluster?.source === 'missing') {
-    missingClusterReason = `${path.basename(cluster.file)} unavailable on this machine (no cache, no official download, Go proxy refuses -cluster tags)`;
+  const [mirror, seconds] = await timed(() => fillMirror(env));
+  if (mirror.results.length === 0) missingClusterReason = 'artifact mirror printed no result';
+  if (mirror.missingCluster) {
+    missingClusterReason = `${path.basename(mirror.missingCluster.file)} unavailable on this machine (no cache, no official download, Go proxy refuses -cluster tags)`;
   }
   if (only.has('artifacts')) {
-    steps.push(singleStep('artifact mirror (checksums)', ok ? 'passed' : 'failed', seconds, missingClusterReason));
+    steps.push(singleStep('artifact mirror (checksums)', mirror.usable ? 'passed' : 'failed', seconds, missingClusterReason));
   }
 }
 

@@ -91,6 +91,8 @@ export const VMUTILS_DEFAULT_APPS = ['vmagent', 'vmalert', 'vmauth'] as const;
 /** Added with --with-backup-tools: they pull in the cloud storage SDKs and cost most of the build. */
 export const VMUTILS_BACKUP_APPS = ['vmbackup', 'vmrestore'] as const;
 export const VM_CLUSTER_APPS = ['vminsert', 'vmselect', 'vmstorage'] as const;
+/** Ansible tags of the roles that deploy the cluster tarball's apps (each role is named after its app). */
+export const VM_CLUSTER_ROLE_TAGS = VM_CLUSTER_APPS.join(',');
 
 export interface SpecOptions {
   withBackupTools: boolean;
