@@ -4,8 +4,10 @@
 // laid out like the official releases (<product>/v<version>/<file> plus the checksum file).
 // Each artifact comes from the first source that has it:
 //   1. the cache ${VMHA_CACHE_DIR:-$HOME/.cache/vmha}/artifacts/ (same layout; verified first)
-//   2. the official release URL (5 s connect timeout)
-//   3. a build from the Go module proxy with the official build flags
+//   2. an offline mirror directory, read-only: $VMHA_OFFLINE_MIRROR, else ../shared/artifacts
+//      beside the repository when it exists (how air-gapped sites feed the mirror)
+//   3. the official release URL (5 s connect timeout)
+//   4. a build from the Go module proxy with the official build flags
 // Whatever is downloaded or built lands in the cache, so the next run (or clone) is instant.
 // Exit codes: 0 all present and verified, 3 some artifacts unavailable (the rest is in the
 // mirror), 1 a checksum failed or an unexpected error, 2 bad usage.
@@ -35,6 +37,7 @@ import {
   missingMembers,
   missingMessage,
   nodeExporterLdflags,
+  offlineMirrorDir,
   nodeExporterTarDir,
   parseChecksumFile,
   parseVersions,
@@ -198,6 +201,15 @@ async function fromCache(spec: ArtifactSpec): Promise<{ dir: string; sha256: str
   return { dir, sha256: await checkRelease(spec, dir) };
 }
 
+const offlineRoot = offlineMirrorDir(process.env, repoRoot);
+
+/** The offline mirror is only read: checked in place against its own checksum file, then copied. */
+async function fromOffline(spec: ArtifactSpec): Promise<{ dir: string; sha256: string }> {
+  if (offlineRoot === undefined) throw new Error('no offline mirror configured');
+  const dir = path.join(offlineRoot, spec.dir);
+  return { dir, sha256: await checkRelease(spec, dir) };
+}
+
 async function download(url: string, to: string): Promise<void> {
   const out = await sh`curl --fail --silent --show-error --location --connect-timeout 5 --max-time 900 -o ${to} ${url}`.nothrow();
   if (out.exitCode !== 0) throw new Error(`${url}: ${firstLine(out.stderr)}`);
@@ -327,12 +339,16 @@ async function obtain(spec: ArtifactSpec): Promise<ArtifactResult> {
   const attempts: { source: Source; reason: string }[] = [];
   const mirrorDir = path.join(opts.mirrorRoot, spec.dir);
   const file = path.join(spec.dir, spec.tarball);
-  for (const source of sourceOrder({ noOfficial: opts.noOfficial, noBuild: opts.noBuild })) {
+  for (const source of sourceOrder({ offline: offlineRoot !== undefined && (await exists(offlineRoot)), noOfficial: opts.noOfficial, noBuild: opts.noBuild })) {
     const work = await fsp.mkdtemp(path.join(os.tmpdir(), `vmha-artifacts-${spec.id}-`));
     try {
       let got: { dir: string; sha256: string };
       try {
-        got = source === 'cache' ? await fromCache(spec) : source === 'official' ? await fromOfficial(spec, work) : await fromBuild(spec, work);
+        got =
+          source === 'cache' ? await fromCache(spec)
+          : source === 'offline' ? await fromOffline(spec)
+          : source === 'official' ? await fromOfficial(spec, work)
+          : await fromBuild(spec, work);
       } catch (error) {
         // Any failure of a source (unreachable, bad checksum, failed build) moves on to the next one.
         attempts.push({ source, reason: errorText(error) });
@@ -348,7 +364,8 @@ async function obtain(spec: ArtifactSpec): Promise<ArtifactResult> {
     }
   }
   log(missingMessage(spec, attempts));
-  log(`  (an operator can place the official ${spec.tarball} and ${spec.checksumFile} in ${path.join(cacheRoot, spec.dir)}/ and re-run)`);
+  log(`  (an operator can place the official ${spec.tarball} and ${spec.checksumFile} in ${path.join(cacheRoot, spec.dir)}/,`);
+  log(`   or point VMHA_OFFLINE_MIRROR at a directory laid out like the release pages, and re-run)`);
   return { id: spec.id, file, source: 'missing', sha256: null, reason: attempts.map((a) => `${a.source}: ${a.reason}`).join('; '), seconds: seconds(started) };
 }
 

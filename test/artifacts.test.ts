@@ -17,6 +17,7 @@ import {
   parseVersions,
   releaseFileUrl,
   sourceOrder,
+  offlineMirrorDir,
   vmBuildInfoVersion,
   vmLdflags,
 } from '../scripts/lib/artifacts.js';
@@ -184,6 +185,13 @@ describe('artifacts: sources and exit codes', () => {
     expect(sourceOrder({ noOfficial: false, noBuild: false })).to.deep.equal(['cache', 'official', 'built']);
     expect(sourceOrder({ noOfficial: true, noBuild: false })).to.deep.equal(['cache', 'built']);
     expect(sourceOrder({ noOfficial: true, noBuild: true })).to.deep.equal(['cache']);
+    expect(sourceOrder({ offline: true, noOfficial: false, noBuild: false })).to.deep.equal(['cache', 'offline', 'official', 'built']);
+  });
+
+  it('finds the offline mirror in VMHA_OFFLINE_MIRROR, else beside the repository', () => {
+    expect(offlineMirrorDir({ VMHA_OFFLINE_MIRROR: '/srv/vm' }, '/w/main')).to.equal('/srv/vm');
+    expect(offlineMirrorDir({ VMHA_OFFLINE_MIRROR: '' }, '/w/main')).to.equal(undefined);
+    expect(offlineMirrorDir({}, '/w/main/')).to.equal('/w/main/../shared/artifacts');
   });
 
   const result = (source: ArtifactResult['source']): ArtifactResult => ({ id: 'vmutils', file: 'f', source, sha256: null, reason: '', seconds: 0 });

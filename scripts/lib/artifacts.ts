@@ -43,6 +43,16 @@ function parsePin(doc: Record<string, unknown>, key: string, file: string): Prod
   return { version, release_url: releaseUrl.replace(/\/+$/, ''), go_module: field('go_module') };
 }
 
+/**
+ * The offline mirror directory: `VMHA_OFFLINE_MIRROR` when set (an empty value turns it off),
+ * else `../shared/artifacts` beside the repository. Laid out like the official release pages.
+ */
+export function offlineMirrorDir(env: Record<string, string | undefined>, repoRoot: string): string | undefined {
+  const configured = env.VMHA_OFFLINE_MIRROR;
+  if (configured !== undefined) return configured === '' ? undefined : configured;
+  return `${repoRoot.replace(/\/+$/, '')}/../shared/artifacts`;
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -262,19 +272,25 @@ export function expectedDigest(entries: readonly ChecksumEntry[], file: string, 
 // ---------------------------------------------------------------------------------------------
 // Sources and results
 
-export type Source = 'cache' | 'official' | 'built';
+export type Source = 'cache' | 'offline' | 'official' | 'built';
 export type Outcome = Source | 'missing';
 
 export interface SourceOptions {
+  /** an offline mirror directory exists (VMHA_OFFLINE_MIRROR or ../shared/artifacts) */
+  offline?: boolean;
   /** skip the official download (no Internet, or to force a local build) */
   noOfficial: boolean;
   /** skip the build from the Go module proxy */
   noBuild: boolean;
 }
 
-/** The order in which sources are tried: cache first (instant), then the official release, then a build. */
+/**
+ * The order in which sources are tried: cache first (instant), then a read-only offline mirror
+ * directory (air-gapped sites), then the official release, then a build.
+ */
 export function sourceOrder(opts: SourceOptions): Source[] {
   const order: Source[] = ['cache'];
+  if (opts.offline) order.push('offline');
   if (!opts.noOfficial) order.push('official');
   if (!opts.noBuild) order.push('built');
   return order;
