@@ -157,7 +157,7 @@ describe('inventory validation rules', () => {
     });
     it('accepts the pinned version and warns about another one', () => {
       expect(run(undefined, withVars({ vmha_version: pins.victoriametrics.version })).warnings).to.deep.equal([]);
-      const report = run(undefined, withVars({ vmha_version: '1.150.0' }));
+      const report = run(undefined, withVars({ vmha_version: '1.149.0' }));
       expect(report.ok).to.equal(true);
       expect(rules(report.warnings)).to.include('pinned-version');
     });
