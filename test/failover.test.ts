@@ -4,8 +4,16 @@ import {
   describeLossWindow,
   errorSeconds,
   expectedSamples,
+  addressOrder,
+  ciFaultSubset,
+  faultHosts,
+  faultName,
   faultPlan,
   findDuplicates,
+  hostsFileAddresses,
+  mergeResults,
+  missedScrapes,
+  selectFaults,
   findGaps,
   lossWindows,
   parseExportLines,
@@ -29,13 +37,26 @@ const seedHosts = {
 const bounds = { maxTotalSeconds: 3600, maxFaults: 30 };
 
 describe('failover: fault plan', () => {
-  it('plans every component kind x every fault on the first host, then both write balancers down', () => {
+  it('plans every component kind x every fault on the first host, then both write balancers down and a lost disk', () => {
     const plan = faultPlan(seedHosts, 15, bounds);
-    expect(plan).to.have.length(19);
+    expect(plan).to.have.length(26);
     expect(plan[0]).to.deep.equal({ component: 'vmagent', fault: 'stop', host: 'vmagent-1', downSeconds: 45 });
-    expect(plan.filter((entry) => entry.component === 'vmstorage').map((entry) => entry.fault)).to.deep.equal(['stop', 'crash', 'partition']);
+    expect(plan.filter((entry) => entry.component === 'vmstorage').map((entry) => entry.fault)).to.deep.equal([
+      'stop', 'crash', 'freeze', 'partition', 'lost-disk',
+    ]);
     expect(plan.every((entry) => entry.fault === 'both-down' || ('host' in entry && entry.host.endsWith('-1')))).to.equal(true);
-    expect(plan.at(-1)).to.deep.equal({ component: 'lb_insert', fault: 'both-down', hosts: ['lb-insert-1', 'lb-insert-2'], downSeconds: 60 });
+    expect(plan.at(-2)).to.deep.equal({ component: 'lb_insert', fault: 'both-down', hosts: ['lb-insert-1', 'lb-insert-2'], downSeconds: 60 });
+    expect(plan.at(-1)).to.deep.equal({ component: 'vmstorage', fault: 'lost-disk', host: 'vmstorage-1', downSeconds: 45 });
+    expect(faultHosts(plan.at(-2)!)).to.deep.equal(['lb-insert-1', 'lb-insert-2']);
+    expect(faultHosts(plan[0]!)).to.deep.equal(['vmagent-1']);
+    expect(new Set(plan.map(faultName)).size).to.equal(26);
+  });
+
+  it('selects a named subset in plan order and rejects unknown names', () => {
+    const plan = faultPlan(seedHosts, 5, bounds);
+    expect(selectFaults(plan, ['vmstorage/lost-disk', 'vmagent/crash']).map(faultName)).to.deep.equal(['vmagent/crash', 'vmstorage/lost-disk']);
+    expect(selectFaults(plan, ciFaultSubset)).to.have.length(ciFaultSubset.length);
+    expect(() => selectFaults(plan, ['vmagent/melt'])).to.throw(/unknown fault vmagent\/melt/);
   });
 
   it('keeps an instance down at least the minimum when scrapes are fast', () => {
@@ -44,9 +65,9 @@ describe('failover: fault plan', () => {
   });
 
   it('refuses plans over the time or count bound', () => {
-    expect(() => faultPlan(seedHosts, 15, { maxTotalSeconds: 800, maxFaults: 30 })).to.throw(/870 s of faults exceed the limit of 800 s/);
+    expect(() => faultPlan(seedHosts, 15, { maxTotalSeconds: 1000, maxFaults: 30 })).to.throw(/1185 s of faults exceed the limit of 1000 s/);
     expect(() => faultPlan(seedHosts, 15, { ...bounds, overheadSecondsPerFault: 200 })).to.throw(/exceed the limit of 3600 s/);
-    expect(() => faultPlan(seedHosts, 15, { maxTotalSeconds: 3600, maxFaults: 18 })).to.throw(/19 faults exceed the limit of 18/);
+    expect(() => faultPlan(seedHosts, 15, { maxTotalSeconds: 3600, maxFaults: 25 })).to.throw(/26 faults exceed the limit of 25/);
   });
 
   it('rejects missing groups, a single write balancer and a bad interval', () => {
@@ -71,6 +92,40 @@ describe('failover: gaps', () => {
     expect(findGaps([1000], 15)).to.deep.equal([]);
     expect(() => findGaps([0], 0)).to.throw(/interval must be a positive number/);
     expect(() => findGaps([0, NaN], 15)).to.throw(/not a finite number/);
+  });
+});
+
+describe('failover: missed scrapes', () => {
+  it('counts the scrapes hidden in each gap', () => {
+    expect(missedScrapes([{ fromMs: 0, toMs: 10_000, seconds: 10 }, { fromMs: 20_000, toMs: 41_000, seconds: 21 }], 5)).to.equal(1 + 3);
+    expect(missedScrapes(findGaps([0, 5000, 10_000], 5), 5)).to.equal(0);
+    expect(missedScrapes([], 5)).to.equal(0);
+    expect(() => missedScrapes([], 0)).to.throw(/interval must be a positive number/);
+  });
+});
+
+describe('failover: name resolution as a client does it', () => {
+  const hosts = [
+    '127.0.0.1 localhost',
+    '# vmha records',
+    '10.213.0.41 write.vmha.internal',
+    '10.213.0.42   write.vmha.internal  # second balancer',
+    '10.213.0.51 read.vmha.internal',
+    '10.213.0.41 write.vmha.internal',
+    '',
+  ].join('\n');
+
+  it('reads every address of a name from a hosts file, in order, once each', () => {
+    expect(hostsFileAddresses(hosts, 'write.vmha.internal')).to.deep.equal(['10.213.0.41', '10.213.0.42']);
+    expect(hostsFileAddresses(hosts, 'read.vmha.internal')).to.deep.equal(['10.213.0.51']);
+    expect(hostsFileAddresses(hosts, 'vmha')).to.deep.equal([]);
+  });
+
+  it('rotates the first address per request and keeps the others as retries', () => {
+    expect(addressOrder(['a', 'b'], 0)).to.deep.equal(['a', 'b']);
+    expect(addressOrder(['a', 'b'], 1)).to.deep.equal(['b', 'a']);
+    expect(addressOrder(['a', 'b', 'c'], 5)).to.deep.equal(['c', 'a', 'b']);
+    expect(addressOrder([], 3)).to.deep.equal([]);
   });
 });
 
@@ -229,6 +284,7 @@ describe('failover: report', () => {
     direct_writes_lost: 0,
     write_error_seconds: 0,
     read_error_seconds: 0,
+    partial_reads: 0,
     recovery_seconds: 0,
   });
   const vminsertCrash: FaultResult = {
@@ -247,7 +303,8 @@ describe('failover: report', () => {
     const parsed = JSON.parse(json) as Record<string, unknown>[];
     expect(parsed.map((entry) => `${entry.component}/${entry.fault}`)).to.deep.equal(['vmagent/stop', 'lb_insert/both-down', 'vminsert/crash']);
     expect(Object.keys(parsed[2]!)).to.deep.equal([
-      'component', 'fault', 'samples_lost', 'direct_writes_lost', 'write_error_seconds', 'read_error_seconds', 'recovery_seconds', 'explanation',
+      'component', 'fault', 'samples_lost', 'direct_writes_lost', 'write_error_seconds', 'read_error_seconds', 'partial_reads', 'recovery_seconds',
+      'explanation',
     ]);
     expect(parsed[2]!.write_error_seconds).to.equal(0.3);
     expect(parsed[0]).to.not.have.property('explanation');
@@ -257,13 +314,29 @@ describe('failover: report', () => {
     const markdown = renderFailoverMarkdown([...results, { ...clean('vmstorage', 'partition'), direct_writes_lost: 1 }]);
     const rows = markdown.trimEnd().split('\n');
     expect(rows).to.have.length(6);
-    expect(rows[4]).to.equal('| vminsert | crash | 0 | 3 | 0.3 | 0.0 | 4.0 | in-memory buffer \\| ~200 ms flush |');
-    expect(rows[5]).to.equal('| vmstorage | partition | 0 | 1 | 0.0 | 0.0 | 0.0 | **UNEXPLAINED** |');
+    expect(rows[4]).to.equal('| vminsert | crash | 0 | 3 | 0.3 | 0.0 | 0 | 4.0 | in-memory buffer \\| ~200 ms flush |');
+    expect(rows[5]).to.equal('| vmstorage | partition | 0 | 1 | 0.0 | 0.0 | 0 | 0.0 | **UNEXPLAINED** |');
     expect(renderFailoverMarkdown(results)).to.not.contain('UNEXPLAINED');
   });
 
   it('accepts a complete, loss-free, explained report', () => {
     expect(validateFailoverReport(results, plan)).to.deep.equal([]);
+  });
+
+  it('merges a chunk of fresh results over earlier ones, by fault', () => {
+    const earlier = [clean('vmagent', 'stop'), { ...clean('vminsert', 'crash'), read_error_seconds: 9 }];
+    const merged = mergeResults(earlier, [vminsertCrash, clean('lb_insert', 'both-down')]);
+    expect(merged.map(faultName)).to.deep.equal(['vmagent/stop', 'lb_insert/both-down', 'vminsert/crash']);
+    expect(merged[2]).to.equal(vminsertCrash);
+  });
+
+  it('flags reads that failed over 5 s and partial answers', () => {
+    const slow = [clean('vmagent', 'stop'), { ...vminsertCrash, read_error_seconds: 5.5, partial_reads: 2 }, clean('lb_insert', 'both-down')];
+    expect(validateFailoverReport(slow, plan)).to.deep.equal([
+      'vminsert/crash: reads failed for 5.5 s (at most 5 s)',
+      'vminsert/crash: 2 reads answered with isPartial true',
+    ]);
+    expect(validateFailoverReport([vminsertCrash, clean('lb_insert', 'both-down'), { ...clean('vmagent', 'stop'), read_error_seconds: 5 }], plan)).to.deep.equal([]);
   });
 
   it('lists every problem: missing, unplanned, repeated, lost scrapes, unexplained loss, bad numbers', () => {

@@ -4,12 +4,19 @@
 // scripts/ does the faults, the writes and the queries, and hands the numbers to these helpers.
 
 export type ComponentKind = 'vmagent' | 'lb_insert' | 'vminsert' | 'vmstorage' | 'vmselect' | 'lb_select';
-export type FaultKind = 'stop' | 'crash' | 'partition';
+/**
+ * stop: clean service stop; crash: SIGKILL of the main process (systemd restarts it); freeze: the
+ * host hangs (`docker pause`: TCP still accepts, nothing answers); partition: the host is cut off
+ * the lab network.
+ */
+export type FaultKind = 'stop' | 'crash' | 'freeze' | 'partition';
 /** Both write load balancers down at once: vmagent must buffer on disk and catch up. */
 export type WriteOutageFault = 'both-down';
+/** A vmstorage loses its disk and comes back empty. */
+export type LostDiskFault = 'lost-disk';
 
 export const componentKinds: readonly ComponentKind[] = ['vmagent', 'lb_insert', 'vminsert', 'vmstorage', 'vmselect', 'lb_select'];
-export const faultKinds: readonly FaultKind[] = ['stop', 'crash', 'partition'];
+export const faultKinds: readonly FaultKind[] = ['stop', 'crash', 'freeze', 'partition'];
 
 export interface SingleFault {
   component: ComponentKind;
@@ -25,7 +32,24 @@ export interface WriteOutage {
   downSeconds: number;
 }
 
-export type FaultPlanEntry = SingleFault | WriteOutage;
+export interface LostDisk {
+  component: 'vmstorage';
+  fault: LostDiskFault;
+  host: string;
+  downSeconds: number;
+}
+
+export type FaultPlanEntry = SingleFault | WriteOutage | LostDisk;
+
+/** `component/fault`, the name of a plan entry (and of its result) on the command line and in reports. */
+export function faultName(entry: { component: string; fault: string }): string {
+  return `${entry.component}/${entry.fault}`;
+}
+
+/** The hosts a plan entry takes down. */
+export function faultHosts(entry: FaultPlanEntry): string[] {
+  return 'hosts' in entry ? [...entry.hosts] : [entry.host];
+}
 
 export interface FaultPlanOptions {
   /** Floor for how long an instance stays down, whatever the scrape interval. */
@@ -50,7 +74,7 @@ function assertPositive(what: string, value: number): void {
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${what} must be a positive number, got ${value}`);
 }
 
-/** Every component kind x every fault kind on one instance, then the full write-path outage. */
+/** Every component kind x every fault kind on one instance, then the full write-path outage and the lost disk. */
 export function faultPlan(
   hostsByGroup: Readonly<Record<string, readonly string[]>>,
   scrapeIntervalSeconds: number,
@@ -68,6 +92,7 @@ export function faultPlan(
     throw new Error(`fault plan: the write outage needs at least 2 lb_insert hosts, got ${writeBalancers.length}`);
   }
   plan.push({ component: 'lb_insert', fault: 'both-down', hosts: writeBalancers, downSeconds: opts.writeOutageSeconds ?? 60 });
+  plan.push({ component: 'vmstorage', fault: 'lost-disk', host: firstHost(hostsByGroup, 'vmstorage'), downSeconds });
 
   if (plan.length > opts.maxFaults) {
     throw new Error(`fault plan: ${plan.length} faults exceed the limit of ${opts.maxFaults}`);
@@ -77,6 +102,63 @@ export function faultPlan(
     throw new Error(`fault plan: ${totalSeconds} s of faults exceed the limit of ${opts.maxTotalSeconds} s`);
   }
   return plan;
+}
+
+/**
+ * The fixed subset CI runs on every change (the whole matrix is `npm run failover`): one fault of
+ * each kind, the gray failures the design had to fix (frozen vmstorage, frozen read balancer),
+ * the crash that can lose acknowledged writes (vminsert) and the two compound faults.
+ */
+export const ciFaultSubset: readonly string[] = [
+  'vmagent/stop',
+  'lb_insert/partition',
+  'vminsert/crash',
+  'vmstorage/freeze',
+  'vmselect/crash',
+  'lb_select/freeze',
+  'lb_insert/both-down',
+  'vmstorage/lost-disk',
+];
+
+/** The plan entries named (`component/fault`), in plan order; unknown names are an error. */
+export function selectFaults(plan: readonly FaultPlanEntry[], names: readonly string[]): FaultPlanEntry[] {
+  const known = new Set(plan.map(faultName));
+  const unknown = names.filter((name) => !known.has(name));
+  if (unknown.length) throw new Error(`unknown fault ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
+  const wanted = new Set(names);
+  return plan.filter((entry) => wanted.has(faultName(entry)));
+}
+
+/** Scrapes missed inside the gaps of a series: a gap of n intervals hides n - 1 scrapes. */
+export function missedScrapes(gaps: readonly Gap[], intervalSeconds: number): number {
+  assertPositive('missed scrapes: interval', intervalSeconds);
+  return gaps.reduce((sum, gap) => sum + Math.max(0, Math.round(gap.seconds / intervalSeconds) - 1), 0);
+}
+
+/** Addresses a hosts file (/etc/hosts syntax) gives for `name`, in file order, without repeats. */
+export function hostsFileAddresses(text: string, name: string): string[] {
+  const addresses: string[] = [];
+  for (const raw of text.split('\n')) {
+    const [address, ...names] = raw.replace(/#.*/, '').trim().split(/\s+/);
+    if (address && names.includes(name) && !addresses.includes(address)) addresses.push(address);
+  }
+  return addresses;
+}
+
+/**
+ * The order a client tries the addresses of a name in for its n-th request: round robin over the
+ * records, then every other address as a retry (what a client with several A records does).
+ */
+export function addressOrder(addresses: readonly string[], requestNumber: number): string[] {
+  if (addresses.length === 0) return [];
+  const start = ((requestNumber % addresses.length) + addresses.length) % addresses.length;
+  return [...addresses.slice(start), ...addresses.slice(0, start)];
+}
+
+/** Fresh results replace earlier results of the same fault; the others are kept (runs in chunks). */
+export function mergeResults(earlier: readonly FaultResult[], fresh: readonly FaultResult[]): FaultResult[] {
+  const replaced = new Set(fresh.map(faultName));
+  return [...earlier.filter((result) => !replaced.has(faultName(result))), ...fresh].sort(compareResults);
 }
 
 function sortedUnique(timestampsMs: readonly number[]): number[] {
@@ -317,19 +399,21 @@ export function parseExportLines(text: string, source = 'export'): ExportedSerie
 
 export interface FaultResult {
   component: ComponentKind;
-  fault: FaultKind | WriteOutageFault;
+  fault: FaultKind | WriteOutageFault | LostDiskFault;
   /** Missed scrapes in the deduplicated node_exporter series. */
   samples_lost: number;
   /** Synthetic stream samples acknowledged but not read back. */
   direct_writes_lost: number;
   write_error_seconds: number;
   read_error_seconds: number;
+  /** Reads that answered with isPartial true (an incomplete answer flagged as such). */
+  partial_reads: number;
   recovery_seconds: number;
   /** Mechanism behind any loss, e.g. "vminsert crash: in-memory buffer, ~200 ms flush". */
   explanation?: string;
 }
 
-const faultOrder: readonly (FaultKind | WriteOutageFault)[] = [...faultKinds, 'both-down'];
+const faultOrder: readonly (FaultKind | WriteOutageFault | LostDiskFault)[] = [...faultKinds, 'both-down', 'lost-disk'];
 
 function compareResults(a: FaultResult, b: FaultResult): number {
   return componentKinds.indexOf(a.component) - componentKinds.indexOf(b.component) || faultOrder.indexOf(a.fault) - faultOrder.indexOf(b.fault);
@@ -347,6 +431,7 @@ export function renderFailoverJson(results: readonly FaultResult[]): string {
     direct_writes_lost: result.direct_writes_lost,
     write_error_seconds: roundSeconds(result.write_error_seconds),
     read_error_seconds: roundSeconds(result.read_error_seconds),
+    partial_reads: result.partial_reads,
     recovery_seconds: roundSeconds(result.recovery_seconds),
     ...(result.explanation ? { explanation: result.explanation } : {}),
   }));
@@ -358,21 +443,26 @@ const isUnexplained = (result: FaultResult): boolean => result.direct_writes_los
 /** The same entries as a markdown table; unexplained direct-write losses are flagged. */
 export function renderFailoverMarkdown(results: readonly FaultResult[]): string {
   const lines = [
-    '| component | fault | samples lost | direct writes lost | write errors (s) | read errors (s) | recovery (s) | explanation |',
-    '|---|---|--:|--:|--:|--:|--:|---|',
+    '| component | fault | samples lost | direct writes lost | write errors (s) | read errors (s) | partial reads | recovery (s) | explanation |',
+    '|---|---|--:|--:|--:|--:|--:|--:|---|',
   ];
   for (const result of [...results].sort(compareResults)) {
     const explanation = isUnexplained(result) ? '**UNEXPLAINED**' : (result.explanation ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
-    const seconds = [result.write_error_seconds, result.read_error_seconds, result.recovery_seconds].map((s) => s.toFixed(1));
-    lines.push(`| ${result.component} | ${result.fault} | ${result.samples_lost} | ${result.direct_writes_lost} | ${seconds.join(' | ')} | ${explanation} |`);
+    const [write, read, recovery] = [result.write_error_seconds, result.read_error_seconds, result.recovery_seconds].map((s) => s.toFixed(1));
+    lines.push(
+      `| ${result.component} | ${result.fault} | ${result.samples_lost} | ${result.direct_writes_lost} | ${write} | ${read} | ${result.partial_reads} | ${recovery} | ${explanation} |`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
 
+/** The read outage a single-instance fault may cost at most (the issue's bound). */
+export const maxReadErrorSecondsPerFault = 5;
+
 /** What keeps the report from proving the issue's claim; empty when it holds. */
 export function validateFailoverReport(results: readonly FaultResult[], plan: readonly FaultPlanEntry[]): string[] {
   const problems: string[] = [];
-  const key = (entry: { component: string; fault: string }): string => `${entry.component}/${entry.fault}`;
+  const key = faultName;
   const seen = new Map<string, number>();
   for (const result of results) seen.set(key(result), (seen.get(key(result)) ?? 0) + 1);
   const planned = new Set(plan.map(key));
@@ -382,10 +472,21 @@ export function validateFailoverReport(results: readonly FaultResult[], plan: re
     if (count > 1) problems.push(`${entry}: ${count} results for one fault`);
   }
   for (const result of results) {
-    const numbers = [result.samples_lost, result.direct_writes_lost, result.write_error_seconds, result.read_error_seconds, result.recovery_seconds];
+    const numbers = [
+      result.samples_lost,
+      result.direct_writes_lost,
+      result.write_error_seconds,
+      result.read_error_seconds,
+      result.partial_reads,
+      result.recovery_seconds,
+    ];
     if (!numbers.every((n) => Number.isFinite(n) && n >= 0)) problems.push(`${key(result)}: a count or duration is negative or not a number`);
     if (result.samples_lost !== 0) problems.push(`${key(result)}: ${result.samples_lost} scraped samples lost`);
     if (isUnexplained(result)) problems.push(`${key(result)}: ${result.direct_writes_lost} direct writes lost without an explanation`);
+    if (result.read_error_seconds > maxReadErrorSecondsPerFault) {
+      problems.push(`${key(result)}: reads failed for ${roundSeconds(result.read_error_seconds)} s (at most ${maxReadErrorSecondsPerFault} s)`);
+    }
+    if (result.partial_reads !== 0) problems.push(`${key(result)}: ${result.partial_reads} reads answered with isPartial true`);
   }
   return problems;
 }
