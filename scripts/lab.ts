@@ -25,7 +25,7 @@ import {
   labClusterVars,
   labInventoryFiles,
   newLabSecrets,
-  parseLabSecrets,
+  parsePartialLabSecrets,
   renderLabClusterVarsYaml,
   renderLabHostsYaml,
   renderLabSecretsYaml,
@@ -244,11 +244,13 @@ async function writeInventory(): Promise<void> {
   await fsp.writeFile(file(labInventoryFiles.settings), renderLabClusterVarsYaml(tlsDir));
   const secretsFile = file(labInventoryFiles.secrets);
   const existing = existsSync(secretsFile)
-    ? parseLabSecrets(await fsp.readFile(secretsFile, 'utf8'), secretsFile)
-    : undefined;
-  if (!existing) {
+    ? parsePartialLabSecrets(await fsp.readFile(secretsFile, 'utf8'), secretsFile)
+    : {};
+  const complete = newLabSecrets((n) => randomBytes(n), existing);
+  if (Object.keys(existing).length < Object.keys(complete).length) {
+    // Secrets already there are kept (clients of the running lab keep working); missing ones are added.
     log(`generating lab credentials in ${path.relative(repoRoot, secretsFile)}`);
-    await fsp.writeFile(secretsFile, renderLabSecretsYaml(newLabSecrets((n) => randomBytes(n))), { mode: 0o600 });
+    await fsp.writeFile(secretsFile, renderLabSecretsYaml(complete), { mode: 0o600 });
   }
   await fsp.chmod(secretsFile, 0o600);
   // The derived role vars (zz-generated.yml): site.yml refuses an inventory whose file is stale.

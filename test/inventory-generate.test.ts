@@ -63,6 +63,31 @@ describe('inventory generate', () => {
     expect(strong.text).to.not.include('k3J9-xq7Lm2pZ8vR4tW');
   });
 
+  it('derives component secrets as Jinja references, one file-backed flag each', () => {
+    expect(vars.vminsert_http_auth_username).to.equal('vmha');
+    expect(vars.vminsert_auth_secrets).to.deep.equal({
+      'httpAuth.password': '{{ vmha_vminsert_password }}',
+      metricsAuthKey: '{{ vmha_metrics_auth_key }}',
+      pprofAuthKey: '{{ vmha_pprof_auth_key }}',
+      flagsAuthKey: '{{ vmha_flags_auth_key }}',
+    });
+    expect(vars.vmselect_auth_secrets.deleteAuthKey).to.equal('{{ vmha_delete_auth_key }}');
+    expect(vars.vmselect_auth_secrets['search.resetCacheAuthKey']).to.equal('{{ vmha_reset_cache_auth_key }}');
+    expect(vars.vmstorage_auth_secrets.snapshotAuthKey).to.equal('{{ vmha_snapshot_auth_key }}');
+    expect(vars.vmstorage_auth_secrets.forceMergeAuthKey).to.equal('{{ vmha_force_merge_auth_key }}');
+    expect(vars.vmstorage_auth_secrets.forceFlushAuthKey).to.equal('{{ vmha_force_flush_auth_key }}');
+    expect(vars.nginx_lb_sites.map((s: any) => [s.backend_username, s.backend_password])).to.deep.equal([
+      ['vmha', '{{ vmha_vminsert_password }}'],
+      ['vmha', '{{ vmha_vmselect_password }}'],
+    ]);
+    expect(vars.vmagent_scrape_auth_key).to.equal('{{ vmha_metrics_auth_key }}');
+    expect(vars.vmagent_scrape_auth_jobs).to.deep.equal(['vminsert', 'vmselect', 'vmstorage']);
+    const off = generateFromSources(sources(base.hostsYml, base.vmhaYml + 'vmha_auth_enabled: false\n')).vars as Record<string, any>;
+    expect(off.vmselect_auth_secrets).to.deep.equal({});
+    expect(off.vmselect_http_auth_username).to.equal('');
+    expect(off.vmagent_scrape_auth_jobs).to.deep.equal([]);
+  });
+
   it('derives load balancer sites, DNS records and the Grafana datasource', () => {
     expect(vars.nginx_lb_sites.map((s: any) => [s.name, s.group, s.listen_port, s.path_prefix])).to.deep.equal([
       ['vmha-insert', 'lb_insert', 8480, '/insert/'],
@@ -83,7 +108,7 @@ describe('inventory generate', () => {
     expect(rules.vmstorage).to.deep.equal([
       { port: 8400, sources: ['10.0.0.16', '10.0.0.17'] },
       { port: 8401, sources: ['10.0.0.21', '10.0.0.22'] },
-      { port: 8482, sources: [...agents, '10.0.0.21', '10.0.0.22'] },
+      { port: 8482, sources: agents },
     ]);
     expect(rules.vminsert).to.deep.equal([{ port: 8480, sources: [...agents, '10.0.0.14', '10.0.0.15'] }]);
     expect(rules.vmselect).to.deep.equal([{ port: 8481, sources: [...agents, '10.0.0.23', '10.0.0.24'] }]);

@@ -288,6 +288,43 @@ describe('inventory validation rules', () => {
     });
   });
 
+  describe('component-credentials (security)', () => {
+    it('fails when a component key is missing, naming the key, file and fix', () => {
+      const e = expectError(run(undefined, withVars({ vmha_delete_auth_key: undefined })), 'component-credentials', /vmha_delete_auth_key is not set/);
+      expect(e.file).to.equal('inv/group_vars/all/vmha.yml');
+      expect(e.fix).to.match(/vault_vmha_delete_auth_key/);
+    });
+    for (const key of ['vmha_vminsert_password', 'vmha_metrics_auth_key', 'vmha_snapshot_auth_key', 'vmha_flags_auth_key']) {
+      it(`rejects a weak ${key} with its line`, () => {
+        const e = expectError(run(undefined, withVars({ [key]: 'changeme' })), 'component-credentials', new RegExp(`${key} is weak`));
+        expect(e.line).to.be.a('number');
+      });
+    }
+    it('rejects one key reused for two endpoints', () => {
+      const same = '"{{ vault_one_key }}"';
+      const vars = withVars({ vmha_snapshot_auth_key: same, vmha_delete_auth_key: same });
+      expectError(run(undefined, vars), 'component-credentials', /vmha_snapshot_auth_key has the same value as vmha_delete_auth_key/);
+    });
+    it('rejects a component secret equal to a load balancer password', () => {
+      const vars = withVars({ vmha_vmselect_password: '{{ vault_vmha_read_password }}' });
+      expectError(run(undefined, vars), 'component-credentials', /vmha_vmselect_password has the same value as vmha_read_password/);
+    });
+    it('accepts a strong clear-text key with a warning to vault it', () => {
+      const report = run(undefined, withVars({ vmha_pprof_auth_key: 'q7Zx-4vLm9pR2tW8kJ3' }));
+      expect(report.ok, JSON.stringify(report.errors)).to.equal(true);
+      expect(rules(report.warnings)).to.include('component-credentials');
+    });
+    it('takes component keys from secrets.yml', () => {
+      const vars = withVars({ vmha_force_merge_auth_key: undefined });
+      expect(run(undefined, vars).ok).to.equal(false);
+      expect(run(undefined, vars, { 'secrets.yml': 'vmha_force_merge_auth_key: "q7Zx-4vLm9pR2tW8kJ3"\n' }).ok).to.equal(true);
+    });
+    it('needs no component keys while auth is off', () => {
+      const vars = withVars({ vmha_auth_enabled: false, vmha_vminsert_password: undefined, vmha_delete_auth_key: undefined });
+      expect(run(undefined, vars).ok).to.equal(true);
+    });
+  });
+
   describe('unknown-key with did-you-mean', () => {
     it('suggests the setting for a typo, with its line', () => {
       const vars = base.vmhaYml.replace('vmha_retention:', 'vmha_retenion:');

@@ -5,6 +5,7 @@ import {
   labHostsInventory,
   newLabSecrets,
   parseLabSecrets,
+  parsePartialLabSecrets,
   renderLabClusterVarsYaml,
   renderLabHostsYaml,
   renderLabSecretsYaml,
@@ -117,6 +118,7 @@ describe('lab inventory', () => {
     // No clear-text password in vmha.yml: it references secrets.yml.
     expect(vars.vmha_write_password).to.equal('{{ vault_vmha_write_password }}');
     expect(vars.vmha_read_password).to.equal('{{ vault_vmha_read_password }}');
+    expect(vars.vmha_snapshot_auth_key).to.equal('{{ vault_vmha_snapshot_auth_key }}');
   });
 
   it('generates strong secrets and reads them back', () => {
@@ -125,9 +127,18 @@ describe('lab inventory', () => {
     expect(secrets.vmha_write_password).to.have.length(32);
     expect(secrets.vmha_write_password).to.not.equal(secrets.vmha_read_password);
     const text = renderLabSecretsYaml(secrets);
-    expect(yaml.load(text)).to.have.keys('vault_vmha_write_password', 'vault_vmha_read_password');
+    expect(yaml.load(text)).to.include.keys('vault_vmha_write_password', 'vault_vmha_read_password', 'vault_vmha_delete_auth_key');
+    expect(Object.keys(yaml.load(text) as object)).to.have.length(13);
+    expect(new Set(Object.values(secrets)).size).to.equal(13);
     expect(parseLabSecrets(text, 'secrets.yml')).to.deep.equal(secrets);
     expect(parseLabSecrets('vault_vmha_write_password: short\n', 'secrets.yml')).to.equal(undefined);
+    // an older secrets.yml (load balancer passwords only) keeps its passwords and gains the rest
+    const old = 'vault_vmha_write_password: abcdefghijklmnopq\nvault_vmha_read_password: bcdefghijklmnopqr\n';
+    const partial = parsePartialLabSecrets(old, 'secrets.yml');
+    expect(parseLabSecrets(old, 'secrets.yml')).to.equal(undefined);
+    const completed = newLabSecrets((size) => new Uint8Array(size).fill(7), partial);
+    expect(completed.vmha_write_password).to.equal('abcdefghijklmnopq');
+    expect(completed.vmha_metrics_auth_key).to.have.length(32);
     expect(() => parseLabSecrets('a: [', 'x/secrets.yml')).to.throw(/x\/secrets\.yml: not valid YAML/);
   });
 });

@@ -3,6 +3,7 @@
 // caller writes the files and supplies the random bytes for the passwords.
 import path from 'node:path';
 import yaml from 'js-yaml';
+import { COMPONENT_SECRET_KEYS } from './inventory/schema.js';
 import {
   labClusterSettings,
   labGroups,
@@ -35,11 +36,12 @@ export interface LabHostsInventory {
   all: { children: Partial<Record<LabGroup, InventoryGroup>> };
 }
 
-/** The lab's passwords. secrets.yml stores them as vault_vmha_* (the example inventory's pattern) and vmha.yml references those. */
-export interface LabSecrets {
-  vmha_write_password: string;
-  vmha_read_password: string;
-}
+/** Every secret of the lab: the load balancer passwords and the component secrets (COMPONENT_SECRET_KEYS). */
+export const LAB_SECRET_KEYS = ['vmha_write_password', 'vmha_read_password', ...COMPONENT_SECRET_KEYS] as const;
+export type LabSecretKey = (typeof LAB_SECRET_KEYS)[number];
+
+/** The lab's secrets. secrets.yml stores them as vault_vmha_* (the example inventory's pattern) and vmha.yml references those. */
+export type LabSecrets = Record<LabSecretKey, string>;
 
 const generatedHeader = (what: string) =>
   `# Lab inventory (${what}), written by \`npm run lab -- up\` from scripts/lib/lab-topology.ts.\n` +
@@ -87,6 +89,7 @@ export function labClusterVars(tlsDir: string): Record<string, string | number |
   vars.vmha_write_password = '{{ vault_vmha_write_password }}';
   vars.vmha_read_username = 'grafana';
   vars.vmha_read_password = '{{ vault_vmha_read_password }}';
+  for (const key of COMPONENT_SECRET_KEYS) vars[key] = `{{ vault_${key} }}`;
   return vars;
 }
 
@@ -106,34 +109,44 @@ export function passwordFromBytes(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64url');
 }
 
-export function newLabSecrets(randomBytes: (size: number) => Uint8Array): LabSecrets {
-  return {
-    vmha_write_password: passwordFromBytes(randomBytes(24)),
-    vmha_read_password: passwordFromBytes(randomBytes(24)),
-  };
+/** Every lab secret: those of `existing` kept, the missing ones new (24 random bytes each). */
+export function newLabSecrets(randomBytes: (size: number) => Uint8Array, existing: Partial<LabSecrets> = {}): LabSecrets {
+  return Object.fromEntries(
+    LAB_SECRET_KEYS.map((key) => [key, existing[key] ?? passwordFromBytes(randomBytes(24))]),
+  ) as LabSecrets;
 }
 
 export function renderLabSecretsYaml(secrets: LabSecrets): string {
   return (
     '# Lab credentials, generated once by `npm run lab -- up` and kept across runs (mode 0600).\n' +
     '# Delete this file and run `lab up` again for new ones (then redeploy).\n' +
-    dump({ vault_vmha_write_password: secrets.vmha_write_password, vault_vmha_read_password: secrets.vmha_read_password })
+    dump(Object.fromEntries(LAB_SECRET_KEYS.map((key) => [`vault_${key}`, secrets[key]])))
   );
 }
 
 /**
- * Reads an existing secrets.yml. Returns undefined when it lacks a usable password (then the
- * caller generates new ones); throws with the file name when it is not YAML at all.
+ * Reads the strong (>= 16 characters) secrets of an existing secrets.yml; missing or weak ones
+ * are left out (the caller generates them). Throws with the file name when it is not YAML at all.
  */
-export function parseLabSecrets(text: string, fileName: string): LabSecrets | undefined {
+export function parsePartialLabSecrets(text: string, fileName: string): Partial<LabSecrets> {
   let data: unknown;
   try {
     data = yaml.load(text);
   } catch (err) {
     throw new Error(`${fileName}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
   }
-  if (typeof data !== 'object' || data === null) return undefined;
-  const { vault_vmha_write_password: write, vault_vmha_read_password: read } = data as Record<string, unknown>;
-  const strong = (p: unknown): p is string => typeof p === 'string' && p.length >= 16;
-  return strong(write) && strong(read) ? { vmha_write_password: write, vmha_read_password: read } : undefined;
+  if (typeof data !== 'object' || data === null) return {};
+  const values = data as Record<string, unknown>;
+  const out: Partial<LabSecrets> = {};
+  for (const key of LAB_SECRET_KEYS) {
+    const value = values[`vault_${key}`];
+    if (typeof value === 'string' && value.length >= 16) out[key] = value;
+  }
+  return out;
+}
+
+/** Reads an existing secrets.yml; undefined when a secret is missing or weak (then the caller completes it). */
+export function parseLabSecrets(text: string, fileName: string): LabSecrets | undefined {
+  const secrets = parsePartialLabSecrets(text, fileName);
+  return LAB_SECRET_KEYS.every((key) => secrets[key] !== undefined) ? (secrets as LabSecrets) : undefined;
 }

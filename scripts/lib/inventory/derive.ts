@@ -2,7 +2,7 @@
 // DEVELOPERS.md) and renders group_vars/all/zz-generated.yml. Pure and deterministic.
 import yaml from 'js-yaml';
 import type { HostModel, InventoryModel } from './model.js';
-import type { GroupName } from './schema.js';
+import type { ComponentSecretKey, GroupName } from './schema.js';
 
 export const GENERATED_FILE_NAME = 'zz-generated.yml';
 
@@ -36,6 +36,9 @@ const jinja = (variable: string) => `{{ ${variable} }}`;
 
 export const ANY_SOURCE = '0.0.0.0/0';
 
+/** -httpAuth.username of vminsert, vmselect and vmstorage (the password is the secret). */
+export const COMPONENT_USERNAME = 'vmha';
+
 export function deriveVars(model: InventoryModel): Record<string, unknown> {
   const { settings: s, members } = model;
   const p = s.ports;
@@ -60,7 +63,18 @@ export function deriveVars(model: InventoryModel): Record<string, unknown> {
     upstreams,
     username: cred(`vmha_${who}_username`),
     password: cred(`vmha_${who}_password`),
+    // what the balancer hands to the backends instead of the client's credentials
+    backend_username: auth ? COMPONENT_USERNAME : '',
+    backend_password: cred(who === 'write' ? 'vmha_vminsert_password' : 'vmha_vmselect_password'),
   });
+  // {VictoriaMetrics flag: secret} per component; the roles write each into a 0600 file (file://).
+  const secrets = (flags: Record<string, ComponentSecretKey>) =>
+    auth ? Object.fromEntries(Object.entries(flags).map(([flag, key]) => [flag, jinja(key)])) : {};
+  const common: Record<string, ComponentSecretKey> = {
+    metricsAuthKey: 'vmha_metrics_auth_key',
+    pprofAuthKey: 'vmha_pprof_auth_key',
+    flagsAuthKey: 'vmha_flags_auth_key',
+  };
 
   const vars: Record<string, unknown> = {
     vmha_artifact_victoriametrics_version: s.version,
@@ -74,15 +88,34 @@ export function deriveVars(model: InventoryModel): Record<string, unknown> {
     vmstorage_vminsert_port: p.vmstorage_insert,
     vmstorage_vmselect_port: p.vmstorage_select,
     vmstorage_http_port: p.vmstorage_http,
+    vmstorage_http_auth_username: auth ? COMPONENT_USERNAME : '',
+    vmstorage_auth_secrets: secrets({
+      'httpAuth.password': 'vmha_vmstorage_password',
+      ...common,
+      snapshotAuthKey: 'vmha_snapshot_auth_key',
+      forceMergeAuthKey: 'vmha_force_merge_auth_key',
+      forceFlushAuthKey: 'vmha_force_flush_auth_key',
+      logNewSeriesAuthKey: 'vmha_pprof_auth_key',
+    }),
 
     vminsert_storage_nodes: endpoints(members.vmstorage, p.vmstorage_insert),
     vminsert_replication_factor: s.replicationFactor,
     vminsert_http_port: p.vminsert_http,
+    vminsert_http_auth_username: auth ? COMPONENT_USERNAME : '',
+    vminsert_auth_secrets: secrets({ 'httpAuth.password': 'vmha_vminsert_password', ...common }),
 
     vmselect_storage_nodes: endpoints(members.vmstorage, p.vmstorage_select),
     vmselect_replication_factor: s.replicationFactor,
     vmselect_dedup_min_scrape_interval: s.dedupInterval,
     vmselect_http_port: p.vmselect_http,
+    vmselect_http_auth_username: auth ? COMPONENT_USERNAME : '',
+    vmselect_auth_secrets: secrets({
+      'httpAuth.password': 'vmha_vmselect_password',
+      ...common,
+      deleteAuthKey: 'vmha_delete_auth_key',
+      'search.resetCacheAuthKey': 'vmha_reset_cache_auth_key',
+      metricNamesStatsResetAuthKey: 'vmha_reset_cache_auth_key',
+    }),
 
     vmagent_remote_write_url: `${scheme}://${writeName}:${p.lb_insert}/insert/0/prometheus/api/v1/write`,
     vmagent_remote_write_tls_ca_file: s.tlsEnabled ? (s.tlsCaFile ?? '') : '',
@@ -94,6 +127,9 @@ export function deriveVars(model: InventoryModel): Record<string, unknown> {
     vmagent_cluster_replication_factor: 2,
     vmagent_scrape_interval: s.scrapeInterval,
     vmagent_http_port: p.vmagent_http,
+    // the cluster components' /metrics need -metricsAuthKey (passed as the authKey parameter)
+    vmagent_scrape_auth_key: cred('vmha_metrics_auth_key'),
+    vmagent_scrape_auth_jobs: auth ? ['vminsert', 'vmselect', 'vmstorage'] : [],
     vmagent_scrape_jobs: {
       node_exporter: endpoints(members.node_exporter, p.node_exporter),
       vmstorage: endpoints(members.vmstorage, p.vmstorage_http),
@@ -132,7 +168,8 @@ export function deriveVars(model: InventoryModel): Record<string, unknown> {
       vmstorage: [
         { port: p.vmstorage_insert, sources: addressSet(members.vminsert) },
         { port: p.vmstorage_select, sources: addressSet(members.vmselect) },
-        { port: p.vmstorage_http, sources: addressSet(members.vmselect, agents) },
+        // vmstorage's HTTP port serves only /metrics (and admin APIs, used on the host itself)
+        { port: p.vmstorage_http, sources: addressSet(agents) },
       ],
       vminsert: [{ port: p.vminsert_http, sources: addressSet(members.lb_insert, agents) }],
       vmselect: [{ port: p.vmselect_http, sources: addressSet(members.lb_select, agents) }],

@@ -3,7 +3,9 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { didYouMean } from './did-you-mean.js';
 import {
+  COMPONENT_SECRET_KEYS,
   CREDENTIAL_KEYS,
+  SECRET_KEYS,
   DEFAULT_PORTS,
   GROUPS,
   IPV4_PATTERN,
@@ -69,6 +71,8 @@ export interface ResolvedSettings {
   ports: VmhaPorts;
   authEnabled: boolean;
   credentials: Partial<Record<(typeof CREDENTIAL_KEYS)[number], string>>;
+  /** Secrets of the component endpoints (COMPONENT_SECRET_KEYS) that are set. */
+  componentSecrets: Partial<Record<(typeof COMPONENT_SECRET_KEYS)[number], string>>;
   tlsEnabled: boolean;
   tlsCertFile: string | undefined;
   tlsKeyFile: string | undefined;
@@ -250,7 +254,7 @@ export function loadInventory(sources: InventorySources): LoadResult {
     const secretsOnly = SECRETS_FILE.test(source.path);
     for (const [key, value] of Object.entries(source.data)) {
       if (key.startsWith('ansible_')) continue; // Ansible's own connection variables
-      if (secretsOnly && !(CREDENTIAL_KEYS as readonly string[]).includes(key)) continue;
+      if (secretsOnly && !SECRET_KEYS.includes(key)) continue;
       const line = source.lineOf([key]) ?? null;
       const previous = settingOrigin.get(key);
       if (previous) {
@@ -420,6 +424,7 @@ export function loadInventory(sources: InventorySources): LoadResult {
     ports: { ...DEFAULT_PORTS, ...(s.vmha_ports ?? {}) },
     authEnabled: s.vmha_auth_enabled ?? true,
     credentials: Object.fromEntries(CREDENTIAL_KEYS.filter((k) => s[k] !== undefined).map((k) => [k, s[k]])),
+    componentSecrets: Object.fromEntries(COMPONENT_SECRET_KEYS.filter((k) => s[k] !== undefined).map((k) => [k, s[k]])),
     tlsEnabled: s.vmha_tls_enabled ?? false,
     tlsCertFile: s.vmha_tls_cert_file,
     tlsKeyFile: s.vmha_tls_key_file,

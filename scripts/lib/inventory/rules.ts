@@ -1,6 +1,6 @@
 // Topology and security rules over a loaded inventory model. Pure; every rule is O(hosts).
 import type { Finding, HostModel, InventoryModel } from './model.js';
-import { CREDENTIAL_KEYS, GROUPS, IPV4_PATTERN, type GroupName, type VmhaPorts } from './schema.js';
+import { COMPONENT_SECRET_KEYS, CREDENTIAL_KEYS, GROUPS, IPV4_PATTERN, type GroupName, type VmhaPorts } from './schema.js';
 import { VAULT_PREFIX } from './yaml-source.js';
 
 /** Minimum members of every group (HA: each tier survives the loss of one host). */
@@ -295,10 +295,46 @@ export function checkRules(model: InventoryModel): Finding[] {
           `move it to an ansible-vault file and reference it: ${key}: "{{ vault_${key} }}"`);
       }
     }
+    // security: every component endpoint has its own strong secret (backend passwords, admin keys)
+    const seen = new Map<string, string>();
+    for (const key of COMPONENT_SECRET_KEYS) {
+      const value = settings.componentSecrets[key];
+      const at = settingAt(key);
+      if (value === undefined || value === '') {
+        error(at.file, at.line, 'component-credentials',
+          `${key} is not set (vmha_auth_enabled is true): ${componentSecretPurpose(key)} would be open to every host the firewall lets in`,
+          `add ${key}: "{{ vault_${key} }}" and keep the value (\`openssl rand -base64 24\`) in an ansible-vault file (see vault.yml.example)`);
+        continue;
+      }
+      const other = seen.get(value);
+      if (other !== undefined) {
+        error(at.file, at.line, 'component-credentials', `${key} has the same value as ${other}`,
+          `give ${key} its own secret: whoever holds one key must not be able to use the other endpoint`);
+      } else seen.set(value, key);
+      if (isTemplated(value) || isVaulted(value)) continue; // provided; strength cannot be checked here
+      const weakness = passwordWeakness(value, undefined);
+      if (weakness) {
+        error(at.file, at.line, 'component-credentials', `${key} is weak: ${weakness}`,
+          `use a random key of at least ${MIN_PASSWORD_LENGTH} characters (e.g. \`openssl rand -base64 24\`), kept in ansible-vault`);
+      } else {
+        warn(at.file, at.line, 'component-credentials', `${key} is written in clear text`,
+          `move it to an ansible-vault file and reference it: ${key}: "{{ vault_${key} }}"`);
+      }
+    }
+    for (const key of CREDENTIAL_KEYS.filter((k) => k.endsWith('_password'))) {
+      const value = settings.credentials[key];
+      const other = value !== undefined && value !== '' ? seen.get(value) : undefined;
+      if (other !== undefined) {
+        const at = settingAt(other);
+        error(at.file, at.line, 'component-credentials', `${other} has the same value as ${key}`,
+          `give ${other} its own secret: a client of the load balancers must not hold a component's secret`);
+      }
+    }
   } else {
     const at = settingAt('vmha_auth_enabled');
-    warn(at.file, at.line, 'auth-disabled', 'vmha_auth_enabled is false: anyone who reaches the load balancers can write and read metrics',
-      'set vmha_auth_enabled: true and provide the four credentials');
+    warn(at.file, at.line, 'auth-disabled',
+      'vmha_auth_enabled is false: anyone who reaches the load balancers can write and read metrics, and every component endpoint (delete, snapshots, force merge) is open to the hosts the firewall lets in',
+      'set vmha_auth_enabled: true and provide the load balancer credentials and the component secrets');
   }
   if (!settings.firewallEnabled) {
     const at = settingAt('vmha_firewall_enabled');
@@ -316,6 +352,24 @@ export function checkRules(model: InventoryModel): Finding[] {
     }
   }
   return findings;
+}
+
+/** What a component secret protects (for error messages). */
+export function componentSecretPurpose(key: (typeof COMPONENT_SECRET_KEYS)[number]): string {
+  const purposes: Record<(typeof COMPONENT_SECRET_KEYS)[number], string> = {
+    vmha_vminsert_password: 'writes straight to vminsert',
+    vmha_vmselect_password: 'reads straight from vmselect',
+    vmha_vmstorage_password: "vmstorage's HTTP routes",
+    vmha_metrics_auth_key: 'every component /metrics page',
+    vmha_delete_auth_key: 'series deletion on vmselect',
+    vmha_snapshot_auth_key: 'snapshot creation and deletion on vmstorage',
+    vmha_force_merge_auth_key: 'forced merges on vmstorage',
+    vmha_force_flush_auth_key: 'forced flushes on vmstorage',
+    vmha_reset_cache_auth_key: "vmselect's cache reset",
+    vmha_pprof_auth_key: 'the profiling endpoints (/debug/pprof)',
+    vmha_flags_auth_key: 'the /flags pages',
+  };
+  return purposes[key];
 }
 
 /** Key path of the place in hosts.yml where the host's variables are written. */

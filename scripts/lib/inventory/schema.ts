@@ -101,6 +101,17 @@ export interface ClusterSettings {
   vmha_write_password?: string;
   vmha_read_username?: string;
   vmha_read_password?: string;
+  vmha_vminsert_password?: string;
+  vmha_vmselect_password?: string;
+  vmha_vmstorage_password?: string;
+  vmha_metrics_auth_key?: string;
+  vmha_delete_auth_key?: string;
+  vmha_snapshot_auth_key?: string;
+  vmha_force_merge_auth_key?: string;
+  vmha_force_flush_auth_key?: string;
+  vmha_reset_cache_auth_key?: string;
+  vmha_pprof_auth_key?: string;
+  vmha_flags_auth_key?: string;
   vmha_tls_enabled?: boolean;
   vmha_tls_cert_file?: string;
   vmha_tls_key_file?: string;
@@ -116,6 +127,29 @@ export const CREDENTIAL_KEYS = [
   'vmha_read_username',
   'vmha_read_password',
 ] as const satisfies readonly (keyof ClusterSettings)[];
+
+/**
+ * Secrets of the component endpoints (vminsert, vmselect, vmstorage): the backend basic-auth
+ * passwords the load balancers pass on, and one key per admin API. Required while
+ * vmha_auth_enabled is true; every value distinct.
+ */
+export const COMPONENT_SECRET_KEYS = [
+  'vmha_vminsert_password',
+  'vmha_vmselect_password',
+  'vmha_vmstorage_password',
+  'vmha_metrics_auth_key',
+  'vmha_delete_auth_key',
+  'vmha_snapshot_auth_key',
+  'vmha_force_merge_auth_key',
+  'vmha_force_flush_auth_key',
+  'vmha_reset_cache_auth_key',
+  'vmha_pprof_auth_key',
+  'vmha_flags_auth_key',
+] as const satisfies readonly (keyof ClusterSettings)[];
+export type ComponentSecretKey = (typeof COMPONENT_SECRET_KEYS)[number];
+
+/** Every key a secrets/vault file may set (the others there are ignored). */
+export const SECRET_KEYS: readonly string[] = [...CREDENTIAL_KEYS, ...COMPONENT_SECRET_KEYS];
 
 export const SCHEMA_BASE = 'https://vmha.invalid/schemas/';
 
@@ -342,6 +376,17 @@ export const settingsSchema: JSONSchemaType<ClusterSettings> = {
     vmha_write_password: str('write-path password, >= 16 characters; keep it in ansible-vault'),
     vmha_read_username: str('read-path user name (Grafana -> lb_select)'),
     vmha_read_password: str('read-path password, >= 16 characters; keep it in ansible-vault'),
+    vmha_vminsert_password: str('vminsert -httpAuth.password (user vmha): the write load balancers pass it on; >= 16 characters, vaulted'),
+    vmha_vmselect_password: str('vmselect -httpAuth.password (user vmha): the read load balancers pass it on; >= 16 characters, vaulted'),
+    vmha_vmstorage_password: str('vmstorage -httpAuth.password (user vmha) for its other HTTP routes; >= 16 characters, vaulted'),
+    vmha_metrics_auth_key: str('-metricsAuthKey of vminsert, vmselect and vmstorage; vmagent scrapes /metrics with it; >= 16 characters, vaulted'),
+    vmha_delete_auth_key: str('vmselect -deleteAuthKey (series deletion); >= 16 characters, vaulted'),
+    vmha_snapshot_auth_key: str('vmstorage -snapshotAuthKey (/snapshot/*); >= 16 characters, vaulted'),
+    vmha_force_merge_auth_key: str('vmstorage -forceMergeAuthKey; >= 16 characters, vaulted'),
+    vmha_force_flush_auth_key: str('vmstorage -forceFlushAuthKey; >= 16 characters, vaulted'),
+    vmha_reset_cache_auth_key: str('vmselect -search.resetCacheAuthKey and -metricNamesStatsResetAuthKey; >= 16 characters, vaulted'),
+    vmha_pprof_auth_key: str('-pprofAuthKey of vminsert, vmselect and vmstorage (and vmstorage -logNewSeriesAuthKey); >= 16 characters, vaulted'),
+    vmha_flags_auth_key: str('-flagsAuthKey of vminsert, vmselect and vmstorage; >= 16 characters, vaulted'),
     vmha_tls_enabled: bool('TLS on the load balancers (default false)'),
     vmha_tls_cert_file: str('controller path of the load balancer certificate (PEM), required with TLS'),
     vmha_tls_key_file: str('controller path of the load balancer private key (PEM), required with TLS'),

@@ -1,6 +1,6 @@
 // Builds synthetic inventories (hosts.yml and vmha.yml texts) of any size, for tests and the
 // benchmark. Pure.
-import type { GroupName } from './schema.js';
+import { COMPONENT_SECRET_KEYS, type GroupName } from './schema.js';
 
 export type GroupSizes = Record<Exclude<GroupName, 'node_exporter'>, number>;
 
@@ -59,6 +59,7 @@ export function syntheticInventory(sizes: GroupSizes = SEED_SIZES): SyntheticInv
     'vmha_write_password: "{{ vault_vmha_write_password }}"',
     'vmha_read_username: grafana',
     'vmha_read_password: "{{ vault_vmha_read_password }}"',
+    ...COMPONENT_SECRET_KEYS.map((key) => `${key}: "{{ vault_${key} }}"`),
     '',
   ].join('\n');
   return { hostsYml: lines.join('\n') + '\n', vmhaYml };
