@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import {
   countLost,
+  emptyDedupWindows,
   describeLossWindow,
   errorSeconds,
   expectedSamples,
@@ -101,6 +102,27 @@ describe('failover: missed scrapes', () => {
     expect(missedScrapes(findGaps([0, 5000, 10_000], 5), 5)).to.equal(0);
     expect(missedScrapes([], 5)).to.equal(0);
     expect(() => missedScrapes([], 0)).to.throw(/interval must be a positive number/);
+  });
+});
+
+describe('failover: empty dedup windows', () => {
+  const sample = (ts: number, value = 1): { ts: number; value: number } => ({ ts, value });
+
+  it('finds no empty window in a series deduplicated from two replicas with different phases', () => {
+    const replicaA = [4_900, 9_900, 14_900].map((ts) => sample(ts));
+    const replicaB = [15_100, 20_100, 25_100].map((ts) => sample(ts)); // A stopped, B carries on
+    expect(emptyDedupWindows([...replicaA, ...replicaB], 5, 0, 30_000)).to.deep.equal([]);
+  });
+
+  it('reports each window no replica filled, and ignores staleness markers', () => {
+    const samples = [sample(1_000), sample(6_000), sample(11_000, NaN), sample(21_000)];
+    expect(emptyDedupWindows(samples, 5, 0, 25_000)).to.deep.equal([15_000, 20_000]);
+  });
+
+  it('counts only windows wholly inside the range', () => {
+    expect(emptyDedupWindows([sample(7_000)], 5, 3_000, 12_000)).to.deep.equal([]);
+    expect(emptyDedupWindows([sample(7_000)], 5, 0, 15_000)).to.deep.equal([5_000, 15_000]);
+    expect(() => emptyDedupWindows([], 0, 0, 1)).to.throw(/interval must be a positive number/);
   });
 });
 

@@ -135,6 +135,29 @@ export function missedScrapes(gaps: readonly Gap[], intervalSeconds: number): nu
   return gaps.reduce((sum, gap) => sum + Math.max(0, Math.round(gap.seconds / intervalSeconds) - 1), 0);
 }
 
+/**
+ * Missed scrapes of a deduplicated series: dedup windows (k*interval - interval, k*interval] that
+ * hold no sample, counted over the windows lying wholly inside [fromMs, toMs]. After deduplication
+ * a healthy series has exactly one sample per window, whichever vmagent replica scraped it, so an
+ * empty window is a scrape that no replica got into storage. Non-finite values (staleness markers)
+ * are not samples.
+ */
+export function emptyDedupWindows(
+  samples: readonly { ts: number; value: number }[],
+  intervalSeconds: number,
+  fromMs: number,
+  toMs: number,
+): number[] {
+  assertPositive('dedup windows: interval', intervalSeconds);
+  const intervalMs = intervalSeconds * 1000;
+  const filled = new Set(samples.filter((s) => Number.isFinite(s.value)).map((s) => Math.ceil(s.ts / intervalMs) * intervalMs));
+  const empty: number[] = [];
+  const firstEnd = Math.ceil(fromMs / intervalMs) * intervalMs + intervalMs;
+  if ((toMs - firstEnd) / intervalMs > maxStreamSamples) throw new Error('dedup windows: range too long');
+  for (let end = firstEnd; end <= toMs; end += intervalMs) if (!filled.has(end)) empty.push(end);
+  return empty;
+}
+
 /** Addresses a hosts file (/etc/hosts syntax) gives for `name`, in file order, without repeats. */
 export function hostsFileAddresses(text: string, name: string): string[] {
   const addresses: string[] = [];
