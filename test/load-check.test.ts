@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import {
   adminAuth,
-  cardinalityLines,
   compareUnitStates,
   crashLines,
   curlAuthArgs,
@@ -20,7 +19,9 @@ import {
   partitionPrefix,
   renderLoadMarkdown,
   seriesKey,
-  seriesToExceedLimit,
+  systemdQuote,
+  execStartDropIn,
+  limitBelow,
   shellQuote,
   unitKey,
   unitStates,
@@ -207,21 +208,24 @@ describe('load check: export statistics', () => {
 });
 
 describe('load check: -search.maxUniqueTimeseries', () => {
-  it('writes distinct series for a cardinality test, with sane bounds', () => {
-    expect(cardinalityLines('vmha_loadcheck_cardinality', 'r1', 2, 1000)).to.deep.equal([
-      'vmha_loadcheck_cardinality{run="r1",series="0"} 1 1000',
-      'vmha_loadcheck_cardinality{run="r1",series="1"} 1 1000',
-    ]);
-    expect(() => cardinalityLines('bad name', 'r', 1, 1)).to.throw(/invalid metric name/);
-    expect(() => cardinalityLines('m', 'r"', 1, 1)).to.throw(/invalid run id/);
-    expect(() => cardinalityLines('m', 'r', 0, 1)).to.throw(/out of range/);
-    expect(() => cardinalityLines('m', 'r', 1, 1.5)).to.throw(/whole milliseconds/);
+  it('quotes systemd ExecStart arguments', () => {
+    expect(systemdQuote('-a=b')).to.equal('"-a=b"');
+    expect(systemdQuote('x"y\\z $HOME 50%')).to.equal('"x\\"y\\\\z $$HOME 50%%"');
   });
 
-  it('sizes the series so every vmstorage holds more than the limit', () => {
-    expect(seriesToExceedLimit(1000, 3, 2)).to.equal(1875);
-    expect(seriesToExceedLimit(1000, 1, 2)).to.equal(1250);
-    expect(() => seriesToExceedLimit(0, 3, 2)).to.throw(/positive/);
+  it('writes a drop-in with the running command line plus a lower limit', () => {
+    const dropIn = execStartDropIn(['/usr/local/bin/vmselect-prod', '-storageNode=a:8401', '-search.maxUniqueTimeseries=9', '-httpListenAddr=:8481'], { 'search.maxUniqueTimeseries': '100' }, 'load check');
+    expect(dropIn).to.equal(
+      '# load check\n[Service]\nExecStart=\nExecStart="/usr/local/bin/vmselect-prod" "-storageNode=a:8401" "-httpListenAddr=:8481" "-search.maxUniqueTimeseries=100"\n',
+    );
+    expect(() => execStartDropIn(['vmselect-prod'], {}, 'x')).to.throw(/absolute binary path/);
+    expect(() => execStartDropIn([], {}, 'x')).to.throw(/absolute binary path/);
+  });
+
+  it('picks a limit well below what each vmstorage holds', () => {
+    expect(limitBelow(12_000, 3, 2)).to.equal(2000);
+    expect(limitBelow(3, 3, 2)).to.equal(1);
+    expect(() => limitBelow(0, 3, 2)).to.throw(/positive/);
   });
 
   it('accepts only a clean rejection that names the limit', () => {

@@ -297,23 +297,31 @@ export function exportStats(series: readonly ExportedSeries[], maxSamplesPerSeri
   return { series: series.length, samples, names, duplicateSeries: [...duplicates], overfullSeries: overfull, emptySeries: empty };
 }
 
-/** Import lines (Prometheus text with timestamps) for `count` distinct series of one metric, one sample each. */
-export function cardinalityLines(metric: string, run: string, count: number, timestampMs: number): string[] {
-  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(metric)) throw new Error(`cardinality: invalid metric name '${metric}'`);
-  if (!/^[A-Za-z0-9_-]+$/.test(run)) throw new Error(`cardinality: invalid run id '${run}'`);
-  if (!Number.isSafeInteger(count) || count < 1 || count > 2_000_000) throw new Error(`cardinality: count ${count} out of range 1..2000000`);
-  if (!Number.isSafeInteger(timestampMs)) throw new Error('cardinality: timestamp is not whole milliseconds');
-  return Array.from({ length: count }, (_, i) => `${metric}{run="${run}",series="${i}"} 1 ${timestampMs}`);
+/**
+ * One argument of a systemd ExecStart= line: double-quoted, with backslash and quote escaped,
+ * `$` doubled (no environment expansion) and `%` doubled (no specifier expansion).
+ */
+export function systemdQuote(arg: string): string {
+  return `"${arg.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$/g, '$$$$').replace(/%/g, '%%').replace(/\n/g, '\\n')}"`;
 }
 
 /**
- * Synthetic series needed so that each vmstorage holds more than `limit` of them: with
- * replication factor rf over n nodes a node holds about rf/n of all series, so the count is
- * limit x n / rf plus a margin for uneven sharding.
+ * A drop-in that runs a unit with the same command line plus extra flags: `ExecStart=` reset,
+ * then the running process's arguments (from /proc/<pid>/cmdline) with the extra ones appended.
  */
-export function seriesToExceedLimit(limit: number, storageNodes: number, replicationFactor: number, margin = 1.25): number {
-  if (!(limit > 0) || !(storageNodes > 0) || !(replicationFactor > 0)) throw new Error('seriesToExceedLimit: positive numbers only');
-  return Math.ceil((limit * storageNodes * margin) / Math.min(replicationFactor, storageNodes));
+export function execStartDropIn(cmdlineArgs: readonly string[], extraFlags: Readonly<Record<string, string>>, comment: string): string {
+  if (cmdlineArgs.length === 0 || !cmdlineArgs[0]!.startsWith('/')) throw new Error('execStartDropIn: the command line must start with an absolute binary path');
+  const extraNames = Object.keys(extraFlags);
+  const kept = cmdlineArgs.filter((arg) => !extraNames.some((name) => arg === `-${name}` || arg.startsWith(`-${name}=`)));
+  const args = [...kept, ...extraNames.map((name) => `-${name}=${extraFlags[name]}`)];
+  return `# ${comment}\n[Service]\nExecStart=\nExecStart=${args.map(systemdQuote).join(' ')}\n`;
+}
+
+/** A -search.maxUniqueTimeseries low enough that a query over `series` exceeds it on every vmstorage (each holds about rf/n of them). */
+export function limitBelow(series: number, storageNodes: number, replicationFactor: number): number {
+  if (!(series > 0) || !(storageNodes > 0) || !(replicationFactor > 0)) throw new Error('limitBelow: positive numbers only');
+  const perNode = (series * Math.min(replicationFactor, storageNodes)) / storageNodes;
+  return Math.max(1, Math.floor(perNode / 4));
 }
 
 /**
