@@ -186,6 +186,19 @@ describe('load check: metrics text', () => {
 });
 
 describe('load check: export statistics', () => {
+  it('tells series that ended in a staleness marker from live ones', () => {
+    const stats = exportStats(
+      [
+        { metric: { __name__: 'gone' }, values: [1, NaN], timestamps: [1, 2] },
+        { metric: { __name__: 'stale_only' }, values: [NaN], timestamps: [5] },
+        { metric: { __name__: 'unordered' }, values: [NaN, 3], timestamps: [1, 9] },
+      ],
+      10,
+    );
+    expect(stats.liveSeries).to.equal(2);
+    expect([...stats.liveNames]).to.deep.equal(['unordered']);
+  });
+
   it('counts series, names and samples; finds duplicates, over-full and empty series', () => {
     const stats = exportStats(
       [
@@ -203,6 +216,8 @@ describe('load check: export statistics', () => {
     expect(stats.duplicateSeries).to.deep.equal([seriesKey({ __name__: 'up', instance: 'a' })]);
     expect(stats.overfullSeries).to.deep.equal([{ key: seriesKey({ __name__: 'x' }), samples: 4 }]);
     expect(stats.emptySeries).to.equal(1);
+    expect(stats.liveSeries).to.equal(4);
+    expect([...stats.liveNames].sort()).to.deep.equal(['up', 'x']);
     expect(seriesKey({ b: '1', a: '2' })).to.equal(seriesKey({ a: '2', b: '1' }));
   });
 });

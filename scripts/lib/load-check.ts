@@ -275,6 +275,13 @@ export interface ExportStats {
   overfullSeries: { key: string; samples: number }[];
   /** Series without a sample. */
   emptySeries: number;
+  /** Series with at least one value that is not NaN (a staleness marker exports as NaN). */
+  liveSeries: number;
+  /**
+   * Names with a series whose newest sample is not NaN: what an instant query's default
+   * rollup over the same window sees (a series ending in a staleness marker has ended).
+   */
+  liveNames: Set<string>;
 }
 
 /** What an export of every series holds; `maxSamplesPerSeries` is the dedup bound for its window. */
@@ -285,6 +292,8 @@ export function exportStats(series: readonly ExportedSeries[], maxSamplesPerSeri
   const overfull: { key: string; samples: number }[] = [];
   let samples = 0;
   let empty = 0;
+  let live = 0;
+  const liveNames = new Set<string>();
   for (const s of series) {
     const key = seriesKey(s.metric);
     if (seen.has(key)) duplicates.add(key);
@@ -293,8 +302,12 @@ export function exportStats(series: readonly ExportedSeries[], maxSamplesPerSeri
     samples += s.timestamps.length;
     if (s.timestamps.length === 0) empty += 1;
     if (s.timestamps.length > maxSamplesPerSeries) overfull.push({ key, samples: s.timestamps.length });
+    if (s.values.some((v) => !Number.isNaN(v))) live += 1;
+    let newest = -1;
+    for (let i = 0; i < s.timestamps.length; i++) if (newest < 0 || s.timestamps[i]! >= s.timestamps[newest]!) newest = i;
+    if (newest >= 0 && !Number.isNaN(s.values[newest]!) && s.metric.__name__ !== undefined) liveNames.add(s.metric.__name__);
   }
-  return { series: series.length, samples, names, duplicateSeries: [...duplicates], overfullSeries: overfull, emptySeries: empty };
+  return { series: series.length, samples, names, duplicateSeries: [...duplicates], overfullSeries: overfull, emptySeries: empty, liveSeries: live, liveNames };
 }
 
 /**
