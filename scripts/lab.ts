@@ -425,7 +425,7 @@ async function deploy(edgeOnly: boolean): Promise<void> {
     stdio: ['inherit', 'inherit', 'inherit'],
   })`${venvBin}/ansible-playbook -i ${inventoryDir} site.yml ${limit}`;
   if (playbook.exitCode !== 0) throw new LabError(`ansible-playbook site.yml failed (exit ${playbook.exitCode}); see its output above`);
-  const check = edgeOnly ? 'scripts/verify/edge.ts' : 'scripts/verify/default.ts';
+  const check = edgeOnly ? 'scripts/verify/edge.ts' : 'scripts/verify/data-path.ts';
   log(`checking the deployed stack with ${check}`);
   const verify = await $({ nothrow: true, cwd: repoRoot, stdio: ['inherit', 'inherit', 'inherit'] })`node --import ./scripts/register-ts.mjs ${check}`;
   if (verify.exitCode !== 0) throw new LabError(`${check} found problems; see above`);
