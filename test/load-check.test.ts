@@ -70,6 +70,12 @@ describe('load check: unit states', () => {
     expect(compareUnitStates(before, after, new Set([unitKey('h', 'u.service')]))).to.deep.equal([]);
   });
 
+  it('accepts earlier crashes (NRestarts above 0 before) and the reset of a manual restart', () => {
+    const before = [state({ nRestarts: 3 }), state({ unit: 'v.service', nRestarts: 2 })];
+    const after = [state({ nRestarts: 3 }), state({ unit: 'v.service', nRestarts: 0, invocationId: 'i2' })];
+    expect(compareUnitStates(before, after, new Set([unitKey('h', 'v.service')]))).to.deep.equal([]);
+  });
+
   it('accepts a oneshot that stays active (exited)', () => {
     const oneshot = state({ subState: 'exited' });
     expect(compareUnitStates([oneshot], [oneshot], new Set())).to.deep.equal([]);
@@ -84,7 +90,7 @@ describe('load check: unit states', () => {
     ];
     const problems = compareUnitStates(before, after, new Set([unitKey('h', 'u.service'), unitKey('h', 'w.service'), unitKey('h', 'z.service')]));
     expect(problems).to.deep.equal([
-      'h/u.service: NRestarts=1 after the check (was 0): systemd restarted it after it died',
+      'h/u.service: NRestarts went from 0 to 1 during the check: systemd restarted it after it died',
       'h/v.service: started anew (active since t9, was t1) though the check did not restart it',
       'h/w.service: activating/auto-restart after the check',
       'h/w.service: restarted by the check but still the same invocation',

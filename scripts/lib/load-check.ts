@@ -59,9 +59,10 @@ export const unitKey = (host: string, unit: string) => `${host}/${unit}`;
 
 /**
  * What changed between the unit states before and after the check, as problems: a unit that is
- * not active (or whose process is gone), NRestarts above 0 (systemd restarted it after a crash;
- * the check's own `systemctl restart` does not count there), a unit the check restarted that
- * was not started anew, and a unit the check did not restart that was (InvocationID changed).
+ * not active (or whose process is gone), an NRestarts that grew (systemd restarted the unit
+ * after it died; the check's own `systemctl restart` does not count there, and a manual start
+ * resets the counter), a unit the check restarted that was not started anew, and a unit the
+ * check did not restart that was (InvocationID changed).
  */
 export function compareUnitStates(before: readonly UnitState[], after: readonly UnitState[], restartedByCheck: ReadonlySet<string>): string[] {
   const problems: string[] = [];
@@ -77,8 +78,8 @@ export function compareUnitStates(before: readonly UnitState[], after: readonly 
     if (now.activeState !== 'active' || (!oneshotDone && now.subState !== 'running')) {
       problems.push(`${key}: ${now.activeState}/${now.subState} after the check`);
     }
-    if (now.nRestarts !== 0) {
-      problems.push(`${key}: NRestarts=${now.nRestarts} after the check (was ${was.nRestarts}): systemd restarted it after it died`);
+    if (now.nRestarts > was.nRestarts) {
+      problems.push(`${key}: NRestarts went from ${was.nRestarts} to ${now.nRestarts} during the check: systemd restarted it after it died`);
     }
     const startedAnew = now.invocationId !== was.invocationId;
     if (restartedByCheck.has(key) && !startedAnew) problems.push(`${key}: restarted by the check but still the same invocation`);

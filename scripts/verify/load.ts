@@ -10,7 +10,7 @@
 //   4. vmagent restarted with a non-empty on-disk queue (its write path blocked), which must
 //      drain afterwards without losing a sample.
 // It passes when every answer is correct (counted, not just HTTP 200), no unit was restarted
-// by systemd (NRestarts=0, and only the check's own restarts started a unit anew) and no
+// by systemd (NRestarts did not grow, and only the check's own restarts started a unit anew) and no
 // journal of a VictoriaMetrics unit holds FATAL, panic or a refused system call since the start.
 // Writes reports/load-check.{md,json}.
 //
@@ -186,8 +186,10 @@ export async function runLoadCheck(checks: CheckRecorder): Promise<LoadCheckSumm
     return all;
   }
   const before = await snapshotUnits();
-  const crashedBefore = before.filter((s) => s.nRestarts > 0 || s.activeState !== 'active');
-  step('start', 'every unit active with NRestarts=0', crashedBefore.length === 0, overall(), crashedBefore.map((s) => `${s.host}/${s.unit} ${s.activeState} NRestarts=${s.nRestarts}`).join('; ') || `${before.length} units`);
+  const inactiveBefore = before.filter((s) => s.activeState !== 'active');
+  const crashedBefore = before.filter((s) => s.nRestarts > 0);
+  measurements['units with NRestarts above 0 before the check (earlier crashes)'] = crashedBefore.map((s) => `${s.host}/${s.unit}=${s.nRestarts}`).join(', ') || 'none';
+  step('start', 'every unit active', inactiveBefore.length === 0, overall(), inactiveBefore.map((s) => `${s.host}/${s.unit} ${s.activeState}/${s.subState}`).join('; ') || `${before.length} units`);
   const unhealthy: string[] = [];
   for (const host of [...storages, ...inserts, ...selects]) if (!(await healthy(host))) unhealthy.push(host.name);
   if (!step('start', 'every cluster service answers /health', unhealthy.length === 0, overall(), unhealthy.join(', ') || 'all 200')) {
@@ -540,7 +542,7 @@ export async function runLoadCheck(checks: CheckRecorder): Promise<LoadCheckSumm
   async function finish(): Promise<LoadCheckSummary> {
     const after = await snapshotUnits();
     const problems = compareUnitStates(before, after, restarted);
-    step('end', `units: NRestarts=0 everywhere, exactly the ${restarted.size} restarts the check made`, problems.length === 0, 0, problems.join('; ') || `${after.length} units checked`);
+    step('end', `units: no restart by systemd (NRestarts did not grow), exactly the ${restarted.size} restarts the check made`, problems.length === 0, 0, problems.join('; ') || `${after.length} units checked`);
     const crashes: string[] = [];
     const denied: string[] = [];
     for (const host of clusterHosts) {
