@@ -164,7 +164,8 @@ export async function runLoadCheck(checks: CheckRecorder): Promise<LoadCheckSumm
   async function local(host: LabHost, route: string, auth: AdminAuth, timeoutSeconds = 30): Promise<{ status: number; body: string }> {
     const port = vmPorts[vmGroupOf(host)]!;
     const url = withAuth(`http://127.0.0.1:${port}${route}`, auth);
-    const res = await onHost(host.name, `curl -sS --max-time ${timeoutSeconds} ${curlAuthArgs(auth)} -w '\\n%{http_code}' ${shellQuote(url)}`);
+    // Refused connections are expected while a service restarts: curl's complaint goes to /dev/null.
+    const res = await onHost(host.name, `curl -sS --max-time ${timeoutSeconds} ${curlAuthArgs(auth)} -w '\\n%{http_code}' ${shellQuote(url)} 2>/dev/null`);
     const cut = res.stdout.lastIndexOf('\n');
     return { status: Number(res.stdout.slice(cut + 1)) || 0, body: cut >= 0 ? res.stdout.slice(0, cut) : res.stderr };
   }
@@ -350,8 +351,9 @@ export async function runLoadCheck(checks: CheckRecorder): Promise<LoadCheckSumm
     const every30 = json<PromResult>(everySeries30d);
     const everyPoints = every30?.data?.result?.[0]?.values ?? [];
     const [lastEveryTs, lastEveryValue] = everyPoints.at(-1) ?? [0, 'NaN'];
-    // The same count at the last point's time as an instant query over the same hour window.
-    const sameHour = everyPoints.length ? scalarOf((await instant('count(last_over_time({__name__=~".+"}[1h]))', lastEveryTs)).body) : undefined;
+    // The same count at the last point's time as an instant query with the same one-hour step
+    // (its look-back window): the range and the instant engine must agree exactly.
+    const sameHour = everyPoints.length ? scalarOf((await instant('count({__name__=~".+"})', lastEveryTs, [['step', '1h']])).body) : undefined;
     step('reads', '30-day range query over every series', everySeries30d.status === 200 && every30?.status === 'success' && every30.isPartial !== true && Number(lastEveryValue) === sameHour && (sameHour ?? 0) > 0, everySeries30d.seconds, `HTTP ${everySeries30d.status}, ${everyPoints.length} points, last ${lastEveryValue} series at ${lastEveryTs}; instant count over that hour ${sameHour}; ${everySeries30d.status === 200 ? '' : everySeries30d.body.slice(0, 160)}`);
     const up30d = await read.request('/api/v1/query_range', [['query', 'count(up{job="node_exporter"})'], ['start', String(monthStart)], ['end', String(T)], ['step', '1h'], ['nocache', '1']], { timeoutSeconds: 120 });
     const upPoints = json<PromResult>(up30d)?.data?.result?.[0]?.values ?? [];
