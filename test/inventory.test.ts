@@ -43,6 +43,11 @@ function run(hostsYml = base.hostsYml, vmhaYml = base.vmhaYml, extra?: Record<st
   return validateSources(makeSources(hostsYml, vmhaYml, extra));
 }
 
+/** Warnings other than the one about secrets that could not be resolved (the seed vaults them). */
+function realWarnings(report: ValidationReport) {
+  return report.warnings.filter((w) => w.rule !== 'secrets-unchecked');
+}
+
 function rules(findings: { rule: string }[]): string[] {
   return findings.map((f) => f.rule);
 }
@@ -59,16 +64,16 @@ function expectError(report: ValidationReport, rule: string, text?: RegExp) {
 const group = (h: Obj, g: string) => h.all.children[g] as Obj;
 
 describe('inventory validation rules', () => {
-  it('accepts the seed topology without errors or warnings', () => {
+  it('accepts the seed topology; says once that the vaulted secrets were not checked', () => {
     const report = run();
     expect(report.errors).to.deep.equal([]);
-    expect(report.warnings).to.deep.equal([]);
+    expect(rules(report.warnings)).to.deep.equal(['secrets-unchecked']);
     expect(report.ok).to.equal(true);
   });
 
   describe('groups-ha-sized', () => {
     it('fails when a group is missing, naming the group', () => {
-      const e = expectError(run(withHosts((h) => delete h.all.children.grafana)), 'groups-ha-sized', /grafana is missing/);
+      const e = expectError(run(withHosts((h) => delete h.all.children.grafana)), 'groups-ha-sized', /grafana (is missing|has no hosts)/);
       expect(e.file).to.equal('inv/hosts.yml');
       expect(e.line).to.be.a('number');
     });
@@ -82,17 +87,28 @@ describe('inventory validation rules', () => {
         expect(e.line).to.equal(hosts.split('\n').findIndex((l) => l.trim() === `${g}:`) + 1);
       });
     }
-    it('passes with one vmstorage when RF is 1', () => {
+    it('rejects one vmstorage with RF 1 (single point of failure) unless the inventory says so', () => {
       const hosts = withHosts((h) => (group(h, 'vmstorage').hosts = { 'vmstorage-1': { ansible_host: '10.0.0.200' } }));
       const report = run(hosts, withVars({ vmha_replication_factor: 1 }));
-      expect(report.errors).to.deep.equal([]);
+      const e = expectError(report, 'replication-factor', /single point of failure/);
+      expect(e.line).to.equal(1);
+      expect(e.fix).to.not.match(/replication_factor: 1|lower/);
+      expectError(report, 'groups-ha-sized', /vmstorage has 1 host/);
+      const allowed = run(hosts, withVars({ vmha_replication_factor: 1, vmha_allow_single_points_of_failure: true }));
+      expect(allowed.errors).to.deep.equal([]);
+      expect(rules(allowed.warnings)).to.include.members(['replication-factor', 'groups-ha-sized']);
+    });
+    it('rejects a single vminsert with a fix that adds one, never one that removes', () => {
+      const hosts = withHosts((h) => delete group(h, 'vminsert').hosts['vminsert-2']);
+      const e = expectError(run(hosts), 'groups-ha-sized', /single point of failure/);
+      expect(e.fix).to.match(/^add 1 more host/);
     });
     it('fails with an empty grafana group', () => {
-      expectError(run(withHosts((h) => (group(h, 'grafana').hosts = {}))), 'groups-ha-sized', /grafana has 0/);
+      expectError(run(withHosts((h) => (group(h, 'grafana').hosts = {}))), 'groups-ha-sized', /grafana has no hosts/);
     });
     it('counts node_exporter members through children', () => {
       const hosts = withHosts((h) => (group(h, 'node_exporter').children = {}));
-      expectError(run(hosts), 'groups-ha-sized', /node_exporter has 0/);
+      expectError(run(hosts), 'groups-ha-sized', /node_exporter has no hosts/);
     });
   });
 
@@ -119,7 +135,7 @@ describe('inventory validation rules', () => {
       });
       const report = run(hosts, withVars({ vmha_replication_factor: 3 }));
       expect(report.errors).to.deep.equal([]);
-      expect(report.warnings).to.deep.equal([]);
+      expect(realWarnings(report)).to.deep.equal([]);
     });
   });
 
@@ -156,7 +172,7 @@ describe('inventory validation rules', () => {
       expectError(run(undefined, withVars({ vmstorage_version: '1.150.0' })), 'pinned-version', /vmstorage_version/);
     });
     it('accepts the pinned version and warns about another one', () => {
-      expect(run(undefined, withVars({ vmha_version: pins.victoriametrics.version })).warnings).to.deep.equal([]);
+      expect(realWarnings(run(undefined, withVars({ vmha_version: pins.victoriametrics.version })))).to.deep.equal([]);
       const report = run(undefined, withVars({ vmha_version: '1.149.0' }));
       expect(report.ok).to.equal(true);
       expect(rules(report.warnings)).to.include('pinned-version');
@@ -180,9 +196,24 @@ describe('inventory validation rules', () => {
       const hosts = withHosts((h) => (group(h, 'grafana').hosts['grafana-1'] = { ansible_host: 'vmha-grafana-1', vmha_address: '10.213.0.99' }));
       expect(run(hosts).errors).to.deep.equal([]);
     });
-    it('fails when a host sets a variable differently in two groups', () => {
+    it('merges a host listed in two groups as Ansible does (the later value wins)', () => {
       const hosts = withHosts((h) => (group(h, 'grafana').hosts = { 'lb-select-1': { ansible_host: '10.9.9.9' } }));
-      expectError(run(hosts), 'host-vars-conflict', /lb-select-1/);
+      expect(run(hosts).errors).to.deep.equal([]);
+    });
+    for (const [addr, why] of [['0.0.0.0', /any address/], ['127.0.0.1', /loopback/]] as const) {
+      it(`rejects vmha_address ${addr}`, () => {
+        const hosts = withHosts((h) => (group(h, 'grafana').hosts['grafana-1'].vmha_address = addr));
+        const e = expectError(run(hosts), 'host-address-local', why);
+        expect(e.line).to.equal(hosts.split('\n').findIndex((l) => l.includes(`vmha_address: ${addr}`)) + 1);
+      });
+    }
+    it('says IPv6 is not supported', () => {
+      const hosts = withHosts((h) => (group(h, 'grafana').hosts['grafana-1'] = { ansible_host: 'fd00::1' }));
+      expectError(run(hosts), 'host-address', /IPv6 address; vmha supports IPv4 only/);
+    });
+    it('takes a host named by its IPv4 address without ansible_host', () => {
+      const hosts = withHosts((h) => (group(h, 'grafana').hosts = { '10.0.0.250': null }));
+      expect(run(hosts).errors).to.deep.equal([]);
     });
   });
 
@@ -276,8 +307,12 @@ describe('inventory validation rules', () => {
     it('warns when the firewall is off', () => {
       expect(rules(run(undefined, withVars({ vmha_firewall_enabled: false })).warnings)).to.include('firewall-disabled');
     });
-    it('ignores keys other than credentials in secrets.yml', () => {
-      expect(run(undefined, undefined, { 'secrets.yml': 'vault_anything: 1\nvmha_bogus: 2\n' }).ok).to.equal(true);
+    it('reads settings in the vault file as Ansible does, and says they belong in vmha.yml', () => {
+      const report = run(undefined, withVars({ vmha_retention: undefined }), { 'vault.yml': 'vault_anything: 1\nvmha_retention: 1h\n' });
+      const e = expectError(report, 'retention', /shorter than 24h/);
+      expect(e.file).to.equal('inv/group_vars/all/vault.yml');
+      expect(e.line).to.equal(2);
+      expect(rules(report.warnings)).to.include('setting-in-vault');
     });
     it('requires certificate files with TLS', () => {
       expectError(run(undefined, withVars({ vmha_tls_enabled: true })), 'tls-files');
@@ -296,7 +331,7 @@ describe('inventory validation rules', () => {
     });
     for (const key of ['vmha_vminsert_password', 'vmha_metrics_auth_key', 'vmha_snapshot_auth_key', 'vmha_flags_auth_key']) {
       it(`rejects a weak ${key} with its line`, () => {
-        const e = expectError(run(undefined, withVars({ [key]: 'changeme' })), 'component-credentials', new RegExp(`${key} is weak`));
+        const e = expectError(run(undefined, withVars({ [key]: 'abc123' })), 'component-credentials', new RegExp(`${key} is weak`));
         expect(e.line).to.be.a('number');
       });
     }

@@ -1,7 +1,9 @@
 // Loads parsed inventory files into one model: schema checks (ajv, strict) first, then the
 // hosts, their groups and the cluster settings with defaults applied. Pure.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean, levenshtein } from './did-you-mean.js';
+
+const levenshteinWithin = (a: string, b: string, n: number) => Math.abs(a.length - b.length) <= n && levenshtein(a, b) <= n;
 import {
   COMPONENT_SECRET_KEYS,
   CREDENTIAL_KEYS,
@@ -9,6 +11,7 @@ import {
   DEFAULT_PORTS,
   GROUPS,
   IPV4_PATTERN,
+  SETTINGS_KEYS,
   hostsSchema,
   settingsSchema,
   type ClusterSettings,
@@ -17,7 +20,16 @@ import {
   type HostsFile,
   type VmhaPorts,
 } from './schema.js';
-import { parseSource, type ParsedSource, type SourceFile } from './yaml-source.js';
+import { parseSource, indexKeyLines, VAULT_PREFIX as VAULT_TEXT_PREFIX, type ParsedSource, type SourceFile } from './yaml-source.js';
+import {
+  groupDepths,
+  hostGroups,
+  mergedHostVars,
+  viewFromExport,
+  viewFromYaml,
+  type AnsibleExport,
+  type AnsibleView,
+} from './ansible-view.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -36,11 +48,26 @@ export interface PinnedVersions {
   node_exporter: { version: string; release_url: string };
 }
 
+/** A group_vars file (group unset: `all`) or a host_vars file. */
+export interface VarsFile extends SourceFile {
+  group?: string;
+  host?: string;
+}
+
 export interface InventorySources {
-  /** hosts.yml (or a single hosts file). */
+  /** hosts.yml (or a single hosts file, YAML or INI). */
   hosts: SourceFile;
-  /** group_vars/all/*.yml in any order (sorted here); zz-generated.yml is left out by the caller. */
-  groupVars: SourceFile[];
+  /**
+   * group_vars files (group unset means all) and host_vars files (host set), in any order
+   * (sorted here); zz-generated.yml is left out by the caller.
+   */
+  groupVars: VarsFile[];
+  /** Ansible's own reading (`ansible-inventory --list --export`); without it YAML inventories are read here the same way. */
+  ansible?: AnsibleExport;
+  /** Findings of reading the files from disk (unreadable, binary, loops, Ansible's errors). */
+  readFindings?: Finding[];
+  /** Whether a controller file exists (TLS files); unset: not checked. */
+  fileExists?: (file: string) => boolean;
   /** Where a missing setting should be added (reported as the file of such findings). */
   settingsFile: string;
   pins: PinnedVersions;
@@ -80,10 +107,33 @@ export interface ResolvedSettings {
   firewallEnabled: boolean;
   vmagentQueueMaxBytes: number;
   grafanaPackageUrl: string | undefined;
+  /** vmha_allow_single_points_of_failure: RF 1 or one instance of a tier is a warning, not an error. */
+  allowSinglePointsOfFailure: boolean;
+}
+
+/** Where things are written in the hosts file (YAML or INI). */
+export interface HostsIndex {
+  path: string;
+  groupLine: Map<string, number>;
+  hostLine: Map<string, number>;
+  /** `${host}\0${key}` */
+  hostVarLine: Map<string, number>;
+  /** `${group}\0${key}` */
+  groupVarLine: Map<string, number>;
 }
 
 export interface InventoryModel {
   hostsFile: ParsedSource;
+  hostsIndex: HostsIndex;
+  /** Where a host's variable was written (host_vars file, hosts file, group_vars). */
+  hostVarAt(host: string, key: string): { file: string; line: number | null };
+  /** vault_* and other variables of the all group (for `{{ vault_x }}` indirection). */
+  allVars: Record<string, unknown>;
+  /** Where a variable of the all group was written. */
+  allVarAt(key: string): { file: string; line: number | null } | undefined;
+  /** Files whose whole text is ansible-vault encrypted and could not be read. */
+  encryptedFiles: string[];
+  fileExists: ((file: string) => boolean) | undefined;
   hosts: Map<string, HostModel>;
   /** Members of every group, naturally sorted by host name (vmstorage-2 before vmstorage-10). */
   members: Record<GroupName, HostModel[]>;
@@ -123,7 +173,8 @@ const RULE_OF_SETTING: Record<string, string> = {
   vmha_version: 'pinned-version',
   vmha_node_exporter_version: 'pinned-version',
   vmha_replication_factor: 'replication-factor',
-  vmha_ports: 'port-clash',
+  vmha_ports: 'port-range',
+  vmha_allow_single_points_of_failure: 'replication-factor',
 };
 
 export const naturalCompare = (() => {
@@ -205,82 +256,223 @@ function schemaFindings(
   return out;
 }
 
-export function loadInventory(sources: InventorySources): LoadResult {
-  const findings: Finding[] = [];
+/** Host variables of vmha (the others are Ansible's or other roles'). */
+export const HOST_LEVEL_KEYS = ['vmha_address', 'vmha_vmagent_member_num'] as const;
+const SEP = '\u0000';
+const INI_HEADER = /^\s*\[([^\]:\s]+)(?::(vars|children|hosts))?\]\s*$/;
 
-  // 1. parse every file
-  const hostsParsed = parseSource(sources.hosts);
-  if (!hostsParsed.ok) {
-    findings.push({
-      severity: 'error',
-      file: hostsParsed.path,
-      line: hostsParsed.line ?? null,
-      rule: 'yaml-syntax',
-      message: `not valid YAML: ${hostsParsed.message}`,
-      fix: 'correct the YAML syntax at that line',
-    });
-  }
-  const varsParsed: ParsedSource[] = [];
-  for (const file of [...sources.groupVars].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
-    const parsed = parseSource(file);
-    if (!parsed.ok) {
-      findings.push({
-        severity: 'error',
-        file: parsed.path,
-        line: parsed.line ?? null,
-        rule: 'yaml-syntax',
-        message: `not valid YAML: ${parsed.message}`,
-        fix: 'correct the YAML syntax at that line',
-      });
-    } else varsParsed.push(parsed.source);
-  }
+/** Whether a text is an INI inventory rather than YAML (section headers, or host lines only). */
+export function looksLikeIni(text: string): boolean {
+  return /^\s*\[[^\]\n]+\]\s*$/m.test(text);
+}
 
-  // 2. merge the cluster settings (Ansible reads group_vars/all files in name order)
-  const raw: Record<string, unknown> = {};
-  const settingOrigin = new Map<string, { file: string; line: number | null }>();
-  for (const source of varsParsed) {
-    if (source.data === undefined || source.data === null) continue; // empty or vault-encrypted file
-    if (!isPlainObject(source.data)) {
-      findings.push({
-        severity: 'error',
-        file: source.path,
-        line: 1,
-        rule: 'schema',
-        message: 'a group_vars file must be a mapping of variable names to values',
-        fix: 'write "vmha_setting: value" lines at the top level',
-      });
+function emptyIndex(path: string): HostsIndex {
+  return { path, groupLine: new Map(), hostLine: new Map(), hostVarLine: new Map(), groupVarLine: new Map() };
+}
+
+/** Lines of groups, hosts and variables of a YAML inventory (top-level groups, with or without all:). */
+export function indexYamlHosts(path: string, text: string): HostsIndex {
+  const index = emptyIndex(path);
+  const first = (map: Map<string, number>, key: string, line: number) => {
+    if (!map.has(key)) map.set(key, line);
+  };
+  for (const [joined, line] of indexKeyLines(text)) {
+    const parts = joined.split(SEP);
+    let group = parts[0]!;
+    if (parts.length === 1) {
+      first(index.groupLine, group, line);
       continue;
     }
-    const secretsOnly = SECRETS_FILE.test(source.path);
-    for (const [key, value] of Object.entries(source.data)) {
-      if (key.startsWith('ansible_')) continue; // Ansible's own connection variables
-      if (secretsOnly && !SECRET_KEYS.includes(key)) continue;
+    for (let i = 1; i < parts.length; ) {
+      const section = parts[i];
+      if (i + 1 >= parts.length) break;
+      if (section === 'hosts') {
+        const host = parts[i + 1]!;
+        if (parts.length === i + 2) first(index.hostLine, host, line);
+        else if (parts.length === i + 3) first(index.hostVarLine, host + SEP + parts[i + 2], line);
+        break;
+      }
+      if (section === 'vars') {
+        if (parts.length === i + 2) first(index.groupVarLine, group + SEP + parts[i + 1], line);
+        break;
+      }
+      if (section !== 'children') break;
+      group = parts[i + 1]!;
+      if (parts.length === i + 2) first(index.groupLine, group, line);
+      i += 2;
+    }
+  }
+  return index;
+}
+
+/** The same for an INI inventory. */
+export function indexIniHosts(path: string, text: string): HostsIndex {
+  const index = emptyIndex(path);
+  let group = 'ungrouped';
+  let kind = 'hosts';
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.replace(/\r$/, '');
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith(';')) continue;
+    const header = INI_HEADER.exec(line);
+    if (header) {
+      group = header[1]!;
+      kind = header[2] ?? 'hosts';
+      if (!index.groupLine.has(group)) index.groupLine.set(group, i + 1);
+      continue;
+    }
+    if (kind === 'hosts') {
+      const [host, ...rest] = trimmed.split(/\s+/);
+      if (!host) continue;
+      if (!index.hostLine.has(host)) index.hostLine.set(host, i + 1);
+      for (const token of rest) {
+        const key = token.split('=')[0]!;
+        if (token.includes('=') && !index.hostVarLine.has(host + SEP + key)) index.hostVarLine.set(host + SEP + key, i + 1);
+      }
+    } else if (kind === 'vars') {
+      const m = /^([^=\s]+)\s*[=:]/.exec(trimmed);
+      if (m && !index.groupVarLine.has(group + SEP + m[1])) index.groupVarLine.set(group + SEP + m[1], i + 1);
+    } else if (!index.groupLine.has(trimmed)) index.groupLine.set(trimmed, i + 1);
+  }
+  return index;
+}
+
+/** Ansible reads "yes", "on", "1" and friends as booleans (YAML 1.1, INI strings). */
+function coerce(value: unknown, type: string | undefined): unknown {
+  if (typeof value !== 'string') return value;
+  if (type === 'boolean') {
+    const v = value.toLowerCase();
+    if (['true', 'yes', 'on', 'y', '1'].includes(v)) return true;
+    if (['false', 'no', 'off', 'n', '0'].includes(v)) return false;
+  }
+  if (type === 'integer' && /^[0-9]+$/.test(value)) return Number(value);
+  return value;
+}
+
+function settingType(key: string): string | undefined {
+  const prop = (settingsSchema.properties as Record<string, { type?: string }>)[key];
+  return prop?.type;
+}
+
+const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+export function loadInventory(sources: InventorySources): LoadResult {
+  const findings: Finding[] = [...(sources.readFindings ?? [])];
+  const err = (file: string, line: number | null, rule: string, message: string, fix: string) =>
+    findings.push({ severity: 'error', file, line, rule, message, fix });
+  const warn = (file: string, line: number | null, rule: string, message: string, fix: string) =>
+    findings.push({ severity: 'warning', file, line, rule, message, fix });
+
+  // 1. parse the YAML files (the hosts file may be INI, which only Ansible reads)
+  const hostsPath = sources.hosts.path;
+  const hostsParsed = parseSource(sources.hosts);
+  const hostsIsYaml = hostsParsed.ok && (isPlainObject(hostsParsed.source.data) || hostsParsed.source.data == null);
+  const hostsIsIni = !hostsIsYaml && looksLikeIni(sources.hosts.text);
+  if (!hostsIsYaml && !hostsIsIni) {
+    if (!hostsParsed.ok) err(hostsPath, hostsParsed.line ?? null, hostsParsed.rule, hostsParsed.message, hostsParsed.fix);
+    else if (!sources.ansible) {
+      err(hostsPath, 1, 'inventory-format', 'the hosts file is neither a YAML inventory (groups as mapping keys) nor an INI inventory ([group] sections)',
+        'write it as YAML like ansible/inventories/example/hosts.yml, e.g. "vmstorage:" / "  hosts:" / "    vmstorage-1:" / "      ansible_host: 10.0.0.41"');
+    }
+  }
+  if (hostsIsIni && !sources.ansible) {
+    err(hostsPath, 1, 'inventory-format', 'this INI inventory can only be read through Ansible, and ansible-inventory did not run',
+      'run `npm run lab -- up` or `bash scripts/ensure-toolchain.sh` to create .venv/ with Ansible, then validate again');
+  }
+  const encryptedFiles: string[] = [];
+  const varsParsed: { file: VarsFile; source: ParsedSource }[] = [];
+  for (const file of [...sources.groupVars].sort(byPath)) {
+    const parsed = parseSource(file);
+    if (!parsed.ok) {
+      err(parsed.path, parsed.line ?? null, parsed.rule, parsed.message, parsed.fix);
+      continue;
+    }
+    if (file.text.trimStart().startsWith(VAULT_TEXT_PREFIX)) encryptedFiles.push(file.path);
+    if (parsed.source.data != null && !isPlainObject(parsed.source.data)) {
+      err(file.path, 1, 'vars-file-shape', 'a group_vars or host_vars file must be a mapping of variable names to values',
+        'write one "name: value" line per variable at the top level, e.g. "vmha_retention: 2M"');
+      continue;
+    }
+    varsParsed.push({ file, source: parsed.source });
+  }
+  if (findings.some((f) => f.severity === 'error' && f.file === hostsPath)) return { model: undefined, findings };
+
+  // 2. Ansible's view of the inventory
+  const hostsSource: ParsedSource =
+    hostsParsed.ok && hostsIsYaml ? hostsParsed.source : { path: hostsPath, data: undefined, lineOf: () => undefined };
+  const hostsIndex = hostsIsYaml ? indexYamlHosts(hostsPath, sources.hosts.text) : indexIniHosts(hostsPath, sources.hosts.text);
+  let view: AnsibleView;
+  if (sources.ansible) view = viewFromExport(sources.ansible);
+  else {
+    view = viewFromYaml({
+      hosts: hostsSource.data,
+      groupVars: varsParsed.filter((v) => v.file.host === undefined).map((v) => ({ group: v.file.group ?? 'all', data: v.source.data })),
+      hostVars: varsParsed.filter((v) => v.file.host !== undefined).map((v) => ({ host: v.file.host!, data: v.source.data })),
+    });
+  }
+  const varFilesOf = (scope: { group?: string; host?: string }) =>
+    varsParsed.filter((v) =>
+      scope.host !== undefined ? v.file.host === scope.host : v.file.host === undefined && (v.file.group ?? 'all') === scope.group,
+    );
+  /** Where a variable of a group or host was written: the last vars file that sets it, else the hosts file. */
+  const locateVar = (scope: { group?: string; host?: string }, key: string) => {
+    const files = varFilesOf(scope);
+    for (let i = files.length - 1; i >= 0; i--) {
+      const data = files[i]!.source.data as Record<string, unknown> | null | undefined;
+      if (data && Object.prototype.hasOwnProperty.call(data, key)) {
+        return { file: files[i]!.file.path, line: files[i]!.source.lineOf([key]) ?? null };
+      }
+    }
+    const line =
+      scope.host !== undefined
+        ? (hostsIndex.hostVarLine.get(scope.host + SEP + key) ?? hostsIndex.hostLine.get(scope.host))
+        : (hostsIndex.groupVarLine.get(scope.group + SEP + key) ?? hostsIndex.groupLine.get(scope.group!));
+    if (line !== undefined) return { file: hostsPath, line };
+    return undefined;
+  };
+
+  // 3. cluster settings: the vmha_* variables of the all group
+  const allVars = view.groups.get('all')?.vars ?? {};
+  const raw: Record<string, unknown> = {};
+  const settingOrigin = new Map<string, { file: string; line: number | null }>();
+  const isSettingKey = (key: string) =>
+    (key.startsWith('vmha_') && !(HOST_LEVEL_KEYS as readonly string[]).includes(key)) || COMPONENT_VERSION_KEY.test(key);
+  // a setting written in two group_vars/all files: Ansible takes the later one silently
+  const firstSeen = new Map<string, { file: string; line: number | null }>();
+  for (const { file, source } of varFilesOf({ group: 'all' })) {
+    for (const key of Object.keys((source.data as Record<string, unknown> | null) ?? {})) {
+      if (!isSettingKey(key)) continue;
       const line = source.lineOf([key]) ?? null;
-      const previous = settingOrigin.get(key);
+      const previous = firstSeen.get(key);
       if (previous) {
-        findings.push({
-          severity: 'error',
-          file: source.path,
-          line,
-          rule: 'setting-duplicate',
-          message: `${key} is also set in ${previous.file}${previous.line ? `:${previous.line}` : ''}`,
-          fix: 'set every cluster setting in one place only',
-        });
-        continue;
+        err(file.path, line, 'setting-duplicate', `${key} is also set in ${previous.file}${previous.line ? `:${previous.line}` : ''}; Ansible uses this one`,
+          `delete one of the two lines, keeping the value you want in ${previous.file}`);
+      } else firstSeen.set(key, { file: file.path, line });
+      if (SECRETS_FILE.test(file.path) && !SECRET_KEYS.includes(key)) {
+        warn(file.path, line, 'setting-in-vault', `${key} is a setting, not a secret, but it is in the vault file`,
+          `move the line "${key}: ..." to ${sources.settingsFile}, where reviewers see it`);
       }
-      settingOrigin.set(key, { file: source.path, line });
-      if (value === null || value === undefined) {
-        findings.push({
-          severity: 'error',
-          file: source.path,
-          line,
-          rule: 'setting-null',
-          message: `${key} has no value`,
-          fix: `give ${key} a value or remove the line to use the default`,
-        });
-        continue;
-      }
-      raw[key] = value;
+    }
+  }
+  for (const [key, value] of Object.entries(allVars)) {
+    if (!isSettingKey(key)) continue;
+    const at = locateVar({ group: 'all' }, key) ?? { file: sources.settingsFile, line: null };
+    settingOrigin.set(key, at);
+    if (value === null || value === undefined) {
+      err(at.file, at.line, 'setting-null', `${key} has no value`, `give ${key} a value or delete the line to use the default`);
+      continue;
+    }
+    raw[key] = coerce(value, settingType(key));
+  }
+  // vmha settings only mean something for the whole cluster (group_vars/all)
+  for (const [group, entry] of view.groups) {
+    if (group === 'all') continue;
+    for (const key of Object.keys(entry.vars)) {
+      if (!isSettingKey(key)) continue;
+      const at = locateVar({ group }, key) ?? { file: hostsPath, line: hostsIndex.groupLine.get(group) ?? null };
+      err(at.file, at.line, 'setting-scope', `${key} is set for group ${group} only; vmha settings apply to the whole cluster`,
+        `move "${key}: ..." to ${sources.settingsFile}`);
     }
   }
   const settingsValidator = getValidators().settings;
@@ -291,120 +483,100 @@ export function loadInventory(sources: InventorySources): LoadResult {
         (path) => {
           const origin = path[0] !== undefined ? settingOrigin.get(path[0]) : undefined;
           if (!origin) return { file: sources.settingsFile, line: null };
-          const source = varsParsed.find((s) => s.path === origin.file);
+          const source = varsParsed.find((s) => s.file.path === origin.file)?.source;
           return { file: origin.file, line: source?.lineOf(path) ?? origin.line };
         },
         'the cluster settings',
       ),
     );
   }
+  if (findings.some((f) => f.severity === 'error' && f.rule.startsWith('yaml-') && f.file === hostsPath)) return { model: undefined, findings };
 
-  // 3. the hosts file
-  if (!hostsParsed.ok) return { model: undefined, findings };
-  const hostsFile = hostsParsed.source;
-  const hostsPath = hostsFile.path;
-  const locateHosts = (path: string[]) => ({ file: hostsPath, line: hostsFile.lineOf(path) ?? null });
-  const hostsValidator = getValidators().hosts;
-  if (!hostsValidator(hostsFile.data)) {
-    if (!isPlainObject(hostsFile.data)) {
-      findings.push({
-        severity: 'error',
-        file: hostsPath,
-        line: 1,
-        rule: 'schema',
-        message: 'the hosts file must be a YAML inventory starting with "all:" and "children:"',
-        fix: 'see ansible/inventories/example/hosts.yml',
-      });
-    } else findings.push(...schemaFindings(hostsValidator.errors ?? [], locateHosts, 'the hosts file'));
+  // 4. hosts and group membership (children resolved transitively, as Ansible does)
+  const presentGroups = new Set<GroupName>(GROUPS.filter((g) => view.groups.has(g)));
+  for (const group of view.groups.keys()) {
+    if (group === 'all' || group === 'ungrouped' || (GROUPS as readonly string[]).includes(group)) continue;
+    const suggestion = didYouMean(group, GROUPS);
+    const target = view.groups.get(suggestion ?? '');
+    if (suggestion && (!target || (target.hosts.length === 0 && target.children.length === 0))) {
+      err(hostsPath, hostsIndex.groupLine.get(group) ?? null, 'unknown-key', `group "${group}" is not a vmha group; did you mean "${suggestion}"?`,
+        `rename the group "${group}" to "${suggestion}"`);
+    }
   }
-  if (findings.some((f) => f.severity === 'error')) return { model: undefined, findings };
-  const data = hostsFile.data as HostsFile;
-
-  // 4. hosts and group membership (children resolved transitively)
+  const groupsOf = hostGroups(view);
+  const depths = groupDepths(view);
   const hosts = new Map<string, HostModel>();
-  const direct: Record<string, Set<string>> = {};
-  const presentGroups = new Set<GroupName>();
-  for (const group of GROUPS) {
-    if (!(group in data.all.children)) continue;
-    presentGroups.add(group);
-    const entry = data.all.children[group] ?? {};
-    const names = new Set<string>();
-    direct[group] = names;
-    for (const [name, vars] of Object.entries(entry.hosts ?? {})) {
-      names.add(name);
-      const line = hostsFile.lineOf(['all', 'children', group, 'hosts', name]) ?? null;
-      let host = hosts.get(name);
-      if (!host) {
-        host = { name, groups: new Set(), vars: {}, address: undefined, file: hostsPath, line };
-        hosts.set(name, host);
-      }
-      for (const [key, value] of Object.entries(vars ?? {}) as [keyof HostVars, unknown][]) {
-        if (value === null || value === undefined) continue;
-        const existing = host.vars[key];
-        if (existing !== undefined && existing !== value) {
-          findings.push({
-            severity: 'error',
-            file: hostsPath,
-            line: hostsFile.lineOf(['all', 'children', group, 'hosts', name, key]) ?? line,
-            rule: 'host-vars-conflict',
-            message: `host ${name} sets ${key} to ${JSON.stringify(value)} here and to ${JSON.stringify(existing)} in another group`,
-            fix: `define ${key} of ${name} once (other groups can list the host without variables)`,
-          });
-          continue;
-        }
-        (host.vars as Record<string, unknown>)[key] = value;
-      }
-    }
-  }
   const members = Object.fromEntries(GROUPS.map((g) => [g, [] as HostModel[]])) as Record<GroupName, HostModel[]>;
-  for (const group of GROUPS) {
-    const names = new Set<string>();
-    const visiting = new Set<GroupName>();
-    const visit = (g: GroupName) => {
-      if (visiting.has(g)) {
-        if (g === group) {
-          findings.push({
-            severity: 'error',
-            file: hostsPath,
-            line: hostsFile.lineOf(['all', 'children', group, 'children']) ?? null,
-            rule: 'group-cycle',
-            message: `group ${group} includes itself through its children`,
-            fix: 'remove the cycle from the children lists',
-          });
-        }
-        return;
+  const hostVarAt = (host: string, key: string) =>
+    locateVar({ host }, key) ?? { file: hostsPath, line: hostsIndex.hostLine.get(host) ?? null };
+  for (const [name, groupSet] of groupsOf) {
+    const vmhaGroups = GROUPS.filter((g) => groupSet.has(g));
+    if (vmhaGroups.length === 0) continue; // not a vmha host: left alone
+    const merged = mergedHostVars(view, name, groupSet, depths);
+    const own = view.hosts.get(name) ?? {};
+    const vars: HostVars = {};
+    for (const key of Object.keys(own)) {
+      if (!key.startsWith('vmha_') || (HOST_LEVEL_KEYS as readonly string[]).includes(key)) continue;
+      const at = hostVarAt(name, key);
+      if (isSettingKey(key) && SETTINGS_KEYS.includes(key as keyof ClusterSettings)) {
+        err(at.file, at.line, 'setting-scope', `${key} is set for host ${name} only; vmha settings apply to the whole cluster`,
+          `move "${key}: ..." to ${sources.settingsFile}`);
+      } else {
+        const suggestion = didYouMean(key, [...HOST_LEVEL_KEYS, ...SETTINGS_KEYS]);
+        err(at.file, at.line, 'unknown-key', `unknown host variable "${key}" on ${name}${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
+          suggestion ? `rename it to "${suggestion}"` : `delete it; vmha host variables are ${HOST_LEVEL_KEYS.join(', ')}`);
       }
-      visiting.add(g);
-      for (const n of direct[g] ?? []) names.add(n);
-      for (const child of Object.keys(data.all.children[g]?.children ?? {}) as GroupName[]) {
-        if (!presentGroups.has(child)) {
-          if (g === group) {
-            findings.push({
-              severity: 'error',
-              file: hostsPath,
-              line: hostsFile.lineOf(['all', 'children', g, 'children', child]) ?? null,
-              rule: 'groups-ha-sized',
-              message: `group ${g} includes group ${child}, which is not defined`,
-              fix: `define ${child} under all.children or drop it from ${g}.children`,
-            });
-          }
-          continue;
-        }
-        visit(child);
-      }
-    };
-    visit(group);
-    for (const n of names) {
-      const host = hosts.get(n)!;
-      host.groups.add(group);
-      members[group].push(host);
     }
-    members[group].sort((a, b) => naturalCompare(a.name, b.name));
+    if (merged.ansible_host === undefined) {
+      for (const key of Object.keys(own)) {
+        if (key !== 'ansible_host' && !key.startsWith('vmha_') && levenshteinWithin(key, 'ansible_host', 2)) {
+          const at = hostVarAt(name, key);
+          err(at.file, at.line, 'unknown-key', `unknown host variable "${key}" on ${name}; did you mean "ansible_host"?`,
+            'rename it to "ansible_host"');
+        }
+      }
+    }
+    if (merged.ansible_host !== undefined && merged.ansible_host !== null) vars.ansible_host = String(merged.ansible_host);
+    if (merged.vmha_address !== undefined && merged.vmha_address !== null) {
+      if (typeof merged.vmha_address !== 'string') {
+        const at = hostVarAt(name, 'vmha_address');
+        err(at.file, at.line, 'host-address', `vmha_address of ${name} is ${JSON.stringify(merged.vmha_address)}, not an IPv4 address`,
+          `write the address as text, e.g. vmha_address: "10.0.0.41"`);
+      } else vars.vmha_address = merged.vmha_address;
+    }
+    if (merged.ansible_port !== undefined && merged.ansible_port !== null) {
+      const port = coerce(merged.ansible_port, 'integer');
+      if (typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535) vars.ansible_port = port;
+      else {
+        const at = hostVarAt(name, 'ansible_port');
+        err(at.file, at.line, 'ssh-port', `ansible_port of ${name} is ${JSON.stringify(merged.ansible_port)}, not a port`,
+          'set ansible_port to a whole number from 1 to 65535, e.g. ansible_port: 22');
+      }
+    }
+    if (merged.vmha_vmagent_member_num !== undefined && merged.vmha_vmagent_member_num !== null) {
+      const num = coerce(merged.vmha_vmagent_member_num, 'integer');
+      if (typeof num === 'number' && Number.isInteger(num) && num >= 0) vars.vmha_vmagent_member_num = num;
+      else {
+        const at = hostVarAt(name, 'vmha_vmagent_member_num');
+        err(at.file, at.line, 'vmagent-member-num', `vmha_vmagent_member_num of ${name} is ${JSON.stringify(merged.vmha_vmagent_member_num)}, not a whole number`,
+          'number the vmagent hosts 0, 1, 2, ... (vmha_vmagent_member_num: 0 on the first)');
+      }
+    }
+    const host: HostModel = {
+      name,
+      groups: new Set(vmhaGroups),
+      vars,
+      address: undefined,
+      file: hostsPath,
+      line: hostsIndex.hostLine.get(name) ?? null,
+    };
+    // Ansible connects to the inventory name when ansible_host is unset
+    const candidate = vars.vmha_address ?? vars.ansible_host ?? name;
+    host.address = IPV4.test(candidate) ? candidate : undefined;
+    hosts.set(name, host);
+    for (const g of vmhaGroups) members[g].push(host);
   }
-  for (const host of hosts.values()) {
-    const candidate = host.vars.vmha_address ?? host.vars.ansible_host;
-    host.address = candidate !== undefined && IPV4.test(candidate) ? candidate : undefined;
-  }
+  for (const g of GROUPS) members[g].sort((a, b) => naturalCompare(a.name, b.name));
 
   // 5. settings with defaults
   const s = raw as ClusterSettings;
@@ -432,11 +604,19 @@ export function loadInventory(sources: InventorySources): LoadResult {
     firewallEnabled: s.vmha_firewall_enabled ?? true,
     vmagentQueueMaxBytes: s.vmha_vmagent_queue_max_bytes ?? 1073741824,
     grafanaPackageUrl: s.vmha_grafana_package_url,
+    allowSinglePointsOfFailure: s.vmha_allow_single_points_of_failure ?? false,
   };
+  if (findings.some((f) => f.severity === 'error')) return { model: undefined, findings };
 
   return {
     model: {
-      hostsFile,
+      hostsFile: hostsSource,
+      hostsIndex,
+      hostVarAt,
+      allVars,
+      allVarAt: (key) => locateVar({ group: 'all' }, key),
+      encryptedFiles,
+      fileExists: sources.fileExists,
       hosts,
       members,
       presentGroups,

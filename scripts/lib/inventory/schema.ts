@@ -119,6 +119,7 @@ export interface ClusterSettings {
   vmha_firewall_enabled?: boolean;
   vmha_vmagent_queue_max_bytes?: number;
   vmha_grafana_package_url?: string;
+  vmha_allow_single_points_of_failure?: boolean;
 }
 
 export const CREDENTIAL_KEYS = [
@@ -399,6 +400,9 @@ export const settingsSchema: JSONSchemaType<ClusterSettings> = {
       description: 'cap on the vmagent on-disk queue in bytes (default 1073741824)',
     },
     vmha_grafana_package_url: str('Grafana package URL; "" skips installing Grafana (provisioning still rendered)'),
+    vmha_allow_single_points_of_failure: bool(
+      'accept replication factor 1 or a single vminsert, vmselect, vmstorage, vmagent or load balancer (default false: an error); for test setups only',
+    ),
   },
 };
 

@@ -33,7 +33,41 @@ export interface ParsedSource {
 
 export type ParseResult =
   | { ok: true; source: ParsedSource }
-  | { ok: false; path: string; line: number | undefined; message: string };
+  | { ok: false; path: string; line: number | undefined; message: string; rule: string; fix: string };
+
+/** Nodes a document may expand to through aliases (a "billion laughs" document expands far beyond). */
+export const MAX_EXPANDED_NODES = 1_000_000;
+
+/**
+ * Counts the nodes of a parsed document as a consumer that follows every alias would see them,
+ * without expanding anything (shared nodes are counted once per use, from a memo). Returns
+ * 'recursive' when a node contains itself.
+ */
+export function expandedSize(data: unknown, limit = MAX_EXPANDED_NODES): number | 'recursive' {
+  const memo = new Map<object, number>();
+  const active = new Set<object>();
+  let recursive = false;
+  const size = (node: unknown): number => {
+    if (typeof node !== 'object' || node === null) return 1;
+    const cached = memo.get(node);
+    if (cached !== undefined) return cached;
+    if (active.has(node)) {
+      recursive = true;
+      return 1;
+    }
+    active.add(node);
+    let total = 1;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      total += size(child);
+      if (total > limit || recursive) break;
+    }
+    active.delete(node);
+    memo.set(node, total);
+    return total;
+  };
+  const n = size(data);
+  return recursive ? 'recursive' : n;
+}
 
 export function parseSource(file: SourceFile): ParseResult {
   if (file.text.trimStart().startsWith(VAULT_PREFIX)) {
@@ -45,7 +79,28 @@ export function parseSource(file: SourceFile): ParseResult {
   } catch (err) {
     const e = err as { mark?: { line?: number }; reason?: string; message?: string };
     const line = typeof e.mark?.line === 'number' ? e.mark.line + 1 : undefined;
-    return { ok: false, path: file.path, line, message: e.reason ?? String(e.message ?? err) };
+    return {
+      ok: false, path: file.path, line, rule: 'yaml-syntax',
+      message: `not valid YAML: ${e.reason ?? String(e.message ?? err).split('\n')[0]}`,
+      fix: 'correct the YAML syntax at that line',
+    };
+  }
+  if (/[&*][^\s]/.test(file.text)) {
+    const n = expandedSize(data);
+    if (n === 'recursive') {
+      return {
+        ok: false, path: file.path, line: undefined, rule: 'yaml-recursive',
+        message: 'a YAML alias refers to the node that contains it, so the value never ends',
+        fix: 'replace the alias (*name) inside its own anchor (&name) with the values it should hold',
+      };
+    }
+    if (n > MAX_EXPANDED_NODES) {
+      return {
+        ok: false, path: file.path, line: undefined, rule: 'yaml-alias-bomb',
+        message: `YAML aliases expand this file to more than ${MAX_EXPANDED_NODES} values (an alias bomb)`,
+        fix: 'write the values out instead of nesting aliases (*name) of aliases',
+      };
+    }
   }
   const lines = indexKeyLines(file.text);
   return {
