@@ -277,6 +277,22 @@ async function allHealthy(): Promise<string[]> {
   return problems;
 }
 
+/**
+ * systemd's InvocationID of every vmha unit on every host: it changes on each start, so a unit
+ * (re)started by anything but the fault under test shows up (the lab is shared).
+ */
+async function unitInvocations(): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  await Promise.all(
+    labHosts.map(async (host) => {
+      const units = [...new Set(host.groups.filter((g) => g in unitOf).map((g) => unitOf[g as ComponentKind])), 'node_exporter'];
+      const run = await onHost(host.name, `systemctl show -p InvocationID --value ${units.join(' ')}`);
+      run.stdout.split('\n').slice(0, units.length).forEach((id, i) => ids.set(`${host.name}/${units[i]}`, id.trim()));
+    }),
+  );
+  return ids;
+}
+
 /** Undo anything a crashed earlier run may have left: paused or disconnected lab hosts. */
 async function heal(): Promise<void> {
   for (const host of labHosts) {
@@ -361,6 +377,7 @@ async function runFault(client: Client, writer: Writer, reader: Reader, entry: F
   const hostsFileBefore = new Map<string, string>();
   for (const host of hosts) hostsFileBefore.set(host, (await onHost(host, 'cat /etc/hosts')).stdout);
 
+  const invocationsBefore = await unitInvocations();
   await sleep(2 * probeMs); // a quiet baseline before the fault
   const startMs = Date.now();
   log(`${name}: fault on ${hosts.join(', ')} for ${entry.downSeconds} s`);
@@ -421,6 +438,17 @@ async function runFault(client: Client, writer: Writer, reader: Reader, entry: F
   const notAcked = writer.probes.filter((p) => p.atMs >= windowFromMs && p.atMs < accountedToMs && !p.ok).length;
   if (notAcked > 0) notes.push(`${notAcked} write attempts failed and were resent`);
 
+  const invocationsAfter = await unitInvocations();
+  const restartedElsewhere = [...invocationsAfter].filter(
+    ([key, id]) =>
+      invocationsBefore.get(key) !== id &&
+      !hosts.some((host) => key.startsWith(`${host}/`)) &&
+      !(entry.fault === 'lost-disk' && key.endsWith('/vmstorage')), // the copy check stops each vmstorage
+  );
+  if (restartedElsewhere.length) {
+    notes.push(`INTERFERENCE: started by something other than this fault: ${restartedElsewhere.map(([key]) => key).join(', ')}`);
+  }
+
   let partialReads = readProbes.filter((p) => p.partial).length;
   let directLost = loss.lost;
 
@@ -436,6 +464,8 @@ async function runFault(client: Client, writer: Writer, reader: Reader, entry: F
     if (worst > 0) explanations.push(`${worst} of ${before.length} samples written before the disk was lost not returned`);
     directLost = Math.max(directLost, worst);
     // New data gets 2 copies: written after the restart, it stays readable with any one vmstorage stopped.
+    // Reads are judged up to here: the copy check below stops vmstorages on purpose.
+    partialReads = reader.probes.filter((p) => p.atMs >= startMs && p.partial).length;
     const freshFromMs = endMs + 5000;
     await sleep(10_000);
     const freshToMs = Date.now();
@@ -454,9 +484,10 @@ async function runFault(client: Client, writer: Writer, reader: Reader, entry: F
         await mustOnHost(storage.name, 'systemctl start vmstorage');
       }
       for (let i = 0; i < 60 && !(await isHealthy(storage.name, 'vmstorage')); i++) await sleep(500);
+      await sleep(3000); // vmselect re-dials a node it lost once a second
     }
-    partialReads = reader.probes.filter((p) => p.atMs >= startMs && p.partial).length;
   }
+
 
   const result: FaultResult = {
     component: entry.component,
@@ -465,6 +496,7 @@ async function runFault(client: Client, writer: Writer, reader: Reader, entry: F
     direct_writes_lost: directLost,
     write_error_seconds: errorSeconds(writeProbes.filter((p) => p.atMs < accountedToMs), probeMs),
     read_error_seconds: errorSeconds(readProbes.filter((p) => p.atMs < accountedToMs), probeMs),
+    // (reads after accountedToMs belong to the lost-disk copy check, which stops nodes on purpose)
     partial_reads: partialReads,
     recovery_seconds: recovery,
     ...(explanations.length ? { explanation: explanations.join('; ') } : {}),
