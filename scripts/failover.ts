@@ -36,6 +36,7 @@ import {
   type Probe,
 } from './lib/failover.js';
 import { findHost, hostsInGroup, labClusterSettings, labHosts, labNetwork, labPorts, labScheme, type LabGroup } from './lib/lab-topology.js';
+import { buildTimeline } from './lib/failover-timeline.js';
 import { onHost } from './verify/lab-client.js';
 import { attemptTimeoutMs, makeClient, request, type Client } from './verify/dns-client.js';
 
@@ -488,6 +489,23 @@ async function runFault(client: Client, writer: Writer, reader: Reader, entry: F
     }
   }
 
+  // Per-second timeline for the plots (scripts/failover-plots.ts), with one scraped target off the faulted hosts.
+  const plotted = hostsInGroup('node_exporter').find((h) => !hosts.includes(h.name)) ?? hostsInGroup('node_exporter')[0]!;
+  const plottedInstance = `${plotted.address}:${labPorts.node_exporter}`;
+  const plottedSeries = await exportSeries(client, `up{job="node_exporter",instance="${plottedInstance}"}`, windowFromMs, accountedToMs);
+  const timeline = buildTimeline({
+    faultStartMs: startMs,
+    faultEndMs: endMs,
+    fromMs: windowFromMs,
+    toMs: accountedToMs,
+    writeProbes: writer.probes,
+    readProbes: reader.probes,
+    dedupSeconds: scrapeSeconds,
+    probeSampleTimestamps: observed,
+    probeRatePerSecond: 1000 / probeMs,
+    scrapedTarget: `${plotted.name} ${plottedInstance}`,
+    scrapedTimestamps: plottedSeries.flatMap((s) => s.timestamps.filter((_, i) => Number.isFinite(s.values[i]))),
+  });
 
   const result: FaultResult = {
     component: entry.component,
@@ -499,6 +517,7 @@ async function runFault(client: Client, writer: Writer, reader: Reader, entry: F
     // (reads after accountedToMs belong to the lost-disk copy check, which stops nodes on purpose)
     partial_reads: partialReads,
     recovery_seconds: recovery,
+    timeline,
     ...(explanations.length ? { explanation: explanations.join('; ') } : {}),
   };
   const failedReads = readProbes.filter((p) => !p.ok).slice(0, 3).map((p) => p.detail);

@@ -3,6 +3,8 @@
 // VictoriaMetrics import/export formats and the failover report. No I/O: the zx driver under
 // scripts/ does the faults, the writes and the queries, and hands the numbers to these helpers.
 
+import { compactNumberArrays, type FaultTimeline } from './failover-timeline.js';
+
 export type ComponentKind = 'vmagent' | 'lb_insert' | 'vminsert' | 'vmstorage' | 'vmselect' | 'lb_select';
 /**
  * stop: clean service stop; crash: SIGKILL of the main process (systemd restarts it); freeze: the
@@ -434,6 +436,8 @@ export interface FaultResult {
   recovery_seconds: number;
   /** Mechanism behind any loss, e.g. "vminsert crash: in-memory buffer, ~200 ms flush". */
   explanation?: string;
+  /** Per-second probes and per-dedup-window samples around the fault (optional; plotted by scripts/failover-plots.ts). */
+  timeline?: FaultTimeline;
 }
 
 const faultOrder: readonly (FaultKind | WriteOutageFault | LostDiskFault)[] = [...faultKinds, 'both-down', 'lost-disk'];
@@ -457,8 +461,9 @@ export function renderFailoverJson(results: readonly FaultResult[]): string {
     partial_reads: result.partial_reads,
     recovery_seconds: roundSeconds(result.recovery_seconds),
     ...(result.explanation ? { explanation: result.explanation } : {}),
+    ...(result.timeline ? { timeline: result.timeline } : {}),
   }));
-  return `${JSON.stringify(entries, null, 2)}\n`;
+  return `${compactNumberArrays(JSON.stringify(entries, null, 2))}\n`;
 }
 
 const isUnexplained = (result: FaultResult): boolean => result.direct_writes_lost !== 0 && !result.explanation?.trim();
