@@ -604,5 +604,8 @@ const earlierNotes =
   argv.merge && (await fs.pathExists(notesFile)) ? ((JSON.parse(await fs.readFile(notesFile, 'utf8')) as { notes?: Record<string, string[]> }).notes ?? {}) : {};
 await fs.writeFile(notesFile, `${JSON.stringify({ runId, runSeconds, notes: { ...earlierNotes, ...allNotes } }, null, 2)}\n`);
 log(`${results.length} faults in ${runSeconds} s; report reports/${reportName}.{json,md}`);
+// one timeline plot per fault (reports/<report>/*.svg) and their section of the markdown
+const plots = await $({ nothrow: true, cwd: repoRoot })`node --import ./scripts/register-ts.mjs scripts/failover-plots.ts --report ${reportName}`;
+log(plots.exitCode === 0 ? plots.stderr.trim() : `failover-plots failed: ${plots.stderr.trim()}`);
 for (const problem of problems) console.log(`PROBLEM ${problem}`);
 process.exitCode = problems.length ? 1 : 0;
