@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { formatFinding } from './lib/inventory/index.js';
 import { checkGenerated, generateVars, InventoryPathError, resolveCliPath } from './lib/inventory/read.js';
 
-const USAGE = 'usage: npm run generate -- -i <inventory directory or hosts file> [--check] [--stdout] | --schemas';
+const USAGE = 'usage: npm run generate -- -i <inventory directory or hosts file> [--check] [--stdout] [--vault-password-file <file>] | --schemas';
 
 async function main(): Promise<number> {
   let values;
@@ -17,6 +17,7 @@ async function main(): Promise<number> {
       options: {
         inventory: { type: 'string', short: 'i' },
         check: { type: 'boolean', default: false },
+        'vault-password-file': { type: 'string' },
         stdout: { type: 'boolean', default: false },
         schemas: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -40,7 +41,8 @@ async function main(): Promise<number> {
   }
   let result;
   try {
-    result = generateVars(resolveCliPath(values.inventory ?? ''));
+    const vaultPasswordFile = values['vault-password-file'] ? resolveCliPath(values['vault-password-file']) : undefined;
+    result = generateVars(resolveCliPath(values.inventory ?? ''), { vaultPasswordFile });
   } catch (err) {
     if (!(err instanceof InventoryPathError)) throw err;
     console.error(`generate: ${err.message}\n${USAGE}`);

@@ -271,12 +271,12 @@ function emptyIndex(path: string): HostsIndex {
 }
 
 /** Lines of groups, hosts and variables of a YAML inventory (top-level groups, with or without all:). */
-export function indexYamlHosts(path: string, text: string): HostsIndex {
+export function indexYamlHosts(path: string, text: string, keyLines?: Map<string, number>): HostsIndex {
   const index = emptyIndex(path);
   const first = (map: Map<string, number>, key: string, line: number) => {
     if (!map.has(key)) map.set(key, line);
   };
-  for (const [joined, line] of indexKeyLines(text)) {
+  for (const [joined, line] of keyLines ?? indexKeyLines(text)) {
     const parts = joined.split(SEP);
     let group = parts[0]!;
     if (parts.length === 1) {
@@ -401,7 +401,7 @@ export function loadInventory(sources: InventorySources): LoadResult {
   // 2. Ansible's view of the inventory
   const hostsSource: ParsedSource =
     hostsParsed.ok && hostsIsYaml ? hostsParsed.source : { path: hostsPath, data: undefined, lineOf: () => undefined };
-  const hostsIndex = hostsIsYaml ? indexYamlHosts(hostsPath, sources.hosts.text) : indexIniHosts(hostsPath, sources.hosts.text);
+  const hostsIndex = hostsIsYaml ? indexYamlHosts(hostsPath, sources.hosts.text, hostsSource.keyLines) : indexIniHosts(hostsPath, sources.hosts.text);
   let view: AnsibleView;
   if (sources.ansible) view = viewFromExport(sources.ansible);
   else {

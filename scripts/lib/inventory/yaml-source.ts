@@ -29,6 +29,8 @@ export interface ParsedSource {
   data: unknown;
   /** 1-based line of the key path, or of its nearest ancestor that has a line. */
   lineOf(keyPath: readonly string[]): number | undefined;
+  /** Every key path's line (indexKeyLines). */
+  keyLines?: Map<string, number>;
 }
 
 export type ParseResult =
@@ -108,6 +110,7 @@ export function parseSource(file: SourceFile): ParseResult {
     source: {
       path: file.path,
       data,
+      keyLines: lines,
       lineOf(keyPath) {
         for (let n = keyPath.length; n > 0; n--) {
           const line = lines.get(keyPath.slice(0, n).join(KEY_SEPARATOR));
