@@ -426,9 +426,13 @@ export function loadInventory(sources: InventorySources): LoadResult {
     }
     const line =
       scope.host !== undefined
-        ? (hostsIndex.hostVarLine.get(scope.host + SEP + key) ?? hostsIndex.hostLine.get(scope.host))
-        : (hostsIndex.groupVarLine.get(scope.group + SEP + key) ?? hostsIndex.groupLine.get(scope.group!));
+        ? hostsIndex.hostVarLine.get(scope.host + SEP + key)
+        : hostsIndex.groupVarLine.get(scope.group + SEP + key);
     if (line !== undefined) return { file: hostsPath, line };
+    // not in any file vmha can read: an encrypted file of that group or host holds it
+    const encrypted = files.find((f) => encryptedFiles.includes(f.file.path));
+    if (encrypted) return { file: encrypted.file.path, line: null };
+    if (scope.host !== undefined && hostsIndex.hostLine.has(scope.host)) return { file: hostsPath, line: hostsIndex.hostLine.get(scope.host)! };
     return undefined;
   };
 

@@ -446,7 +446,11 @@ export function checkRules(model: InventoryModel): Finding[] {
       const encrypted = unchecked.filter((u) => u.why === 'vault-encrypted value').length;
       const other = unchecked.length - undefinedRefs.length - encrypted;
       const parts = [
-        undefinedRefs.length ? `${undefinedRefs.length} reference variables no inventory file defines (${listSome(undefinedRefs)})` : '',
+        undefinedRefs.length
+          ? model.encryptedFiles.length > 0
+            ? `${undefinedRefs.length} reference variables that are not in any readable file, likely in the encrypted ${listSome(model.encryptedFiles)} (no vault password given)`
+            : `${undefinedRefs.length} reference variables no inventory file defines (${listSome(undefinedRefs)})`
+          : '',
         encrypted ? `${encrypted} are vault-encrypted and no vault password was given` : '',
         other ? `${other} are Jinja expressions` : '',
       ].filter(Boolean);
