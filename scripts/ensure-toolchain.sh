@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what vmha needs and is quick when everything is present.
 #   --node   only node_modules (for the commands that need no Ansible or Docker)
+#   --browser also Debian's chromium and certutil (the vmui browser check; nothing downloads a browser of its own)
 #   (none)   node_modules, Python venv .venv/ from requirements.txt, Docker engine, debootstrap
 # Prints one line per thing it installs or starts; prints nothing when nothing is missing.
 # Safe to run concurrently: a lock serialises runs (parallel `npm run ...` calls are common).
@@ -10,11 +11,13 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
 node_only=false
+browser=false
 for arg in "$@"; do
   case "$arg" in
     --node) node_only=true ;;
-    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "ensure-toolchain: unknown argument '$arg' (expected --node or nothing)" >&2; exit 2 ;;
+    --browser) browser=true ;;
+    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "ensure-toolchain: unknown argument '$arg' (expected --node, --browser or nothing)" >&2; exit 2 ;;
   esac
 done
 
@@ -96,7 +99,16 @@ ensure_debootstrap() {
   apt_install debootstrap debian-archive-keyring
 }
 
+ensure_browser() {
+  command -v chromium >/dev/null && command -v certutil >/dev/null && return
+  say "installing chromium and certutil (apt chromium libnss3-tools)"
+  apt_install chromium libnss3-tools
+}
+
 ensure_node_modules
+if $browser; then
+  ensure_browser
+fi
 if ! $node_only; then
   ensure_venv
   ensure_docker
