@@ -401,3 +401,108 @@ describe('inventory validation rules', () => {
     });
   });
 });
+
+describe('secrets as Ansible will use them (vault_* followed)', () => {
+  const secretKeys = ['vmha_write_password', 'vmha_read_password', 'vmha_vminsert_password', 'vmha_vmselect_password', 'vmha_vmstorage_password',
+    'vmha_metrics_auth_key', 'vmha_delete_auth_key', 'vmha_snapshot_auth_key', 'vmha_force_merge_auth_key', 'vmha_force_flush_auth_key',
+    'vmha_reset_cache_auth_key', 'vmha_pprof_auth_key', 'vmha_flags_auth_key'];
+  const strong = (i: number) => `q7Zx-4vLm9pR2tW8kJ3-${i}`;
+  const vault = (over: Record<string, string> = {}) =>
+    secretKeys.map((k, i) => `vault_${k}: "${over[k] ?? strong(i)}"`).join('\n') + '\n';
+
+  it('accepts strong vaulted values, and asks to encrypt the vault file they sit in', () => {
+    const report = run(undefined, undefined, { 'vault.yml': vault() });
+    expect(report.errors).to.deep.equal([]);
+    expect(rules(report.warnings)).to.deep.equal(['secrets-clear-text']);
+  });
+  it('rejects the vault example copied unedited (placeholder, one value for every secret) at the vault file line', () => {
+    const example = secretKeys.map((k) => `vault_${k}: "replace-with-openssl-rand-base64-24"`).join('\n') + '\n';
+    const report = run(undefined, undefined, { 'vault.yml': example });
+    const e = expectError(report, 'secret-placeholder', /vmha_write_password \(through vault_vmha_write_password\) is still the placeholder/);
+    expect(e.file).to.equal('inv/group_vars/all/vault.yml');
+    expect(e.line).to.equal(1);
+    expectError(report, 'credentials-shared');
+    expectError(report, 'component-credentials', /has the same value as/);
+  });
+  it('rejects a weak password in an unencrypted vault file at its line', () => {
+    const report = run(undefined, undefined, { 'vault.yml': vault({ vmha_read_password: 'grafana2024' }) });
+    const e = expectError(report, 'credentials', /vmha_read_password \(through vault_vmha_read_password\) is weak/);
+    expect([e.file, e.line]).to.deep.equal(['inv/group_vars/all/vault.yml', 2]);
+  });
+  it('rejects a weak component key written directly', () => {
+    expectError(run(undefined, withVars({ vmha_delete_auth_key: 'aaaaaaaaaaaaaaaaaaaa' })), 'component-credentials', /repeats one character/);
+  });
+  it('rejects the same password on the write and read paths', () => {
+    const report = run(undefined, undefined, { 'vault.yml': vault({ vmha_read_password: strong(0) }) });
+    expectError(report, 'credentials-shared', /every reader could also write/);
+  });
+  it('rejects a weak value behind two references', () => {
+    const report = run(undefined, withVars({ vmha_write_password: '{{ site_write }}' }), { 'vault.yml': vault() + 'site_write: "{{ vault_w }}"\nvault_w: short\n' });
+    expectError(report, 'credentials', /through vault_w\) is weak/);
+  });
+});
+
+describe('values VictoriaMetrics or the hosts would refuse', () => {
+  for (const [value, ok] of [['1200M', true], ['100y', true], ['1201M', false], ['103y', false], ['60000w', false]] as const) {
+    it(`retention ${value}: ${ok ? 'accepted' : 'refused like vmstorage -retentionPeriod'}`, () => {
+      const report = run(undefined, withVars({ vmha_retention: value }));
+      if (ok) expect(report.errors).to.deep.equal([]);
+      else expect(expectError(report, 'retention-too-long').fix).to.match(/at most 1200M/);
+    });
+  }
+  it('names the formats in words with an example', () => {
+    const e = expectError(run(undefined, withVars({ vmha_retention: '2 months' })), 'retention');
+    expect(e.fix).to.match(/M \(months; 2M = two months\)/);
+    expect(e.fix).to.match(/e\.g\. vmha_retention: 2M/);
+    const b = expectError(run(undefined, withVars({ vmha_manage_dns: 'maybe' })), 'schema');
+    expect(b.fix).to.equal('write vmha_manage_dns as true or false, e.g. vmha_manage_dns: true');
+  });
+  it('gives port 0 its own rule and an example', () => {
+    const e = expectError(run(undefined, withVars({ vmha_ports: { grafana: 0 } })), 'port-range', /not a port from 1 to 65535/);
+    expect(e.fix).to.equal('write a whole number from 1 to 65535, e.g. vmha_ports: {grafana: 3000}');
+  });
+  it('refuses a component port on SSH port 22', () => {
+    expectError(run(undefined, withVars({ vmha_ports: { node_exporter: 22 } })), 'port-ssh-clash', /node_exporter is 22/);
+  });
+  it('refuses TLS files that do not exist and relative paths', () => {
+    const sources = makeSources(base.hostsYml, withVars({ vmha_tls_enabled: true, vmha_tls_cert_file: '/etc/ssl/lb.crt', vmha_tls_key_file: 'lb.key' }));
+    const report = validateSources({ ...sources, fileExists: (p) => p === '/exists' });
+    expectError(report, 'tls-file-missing', /\/etc\/ssl\/lb.crt does not exist/);
+    expectError(report, 'tls-file-relative', /lb.key/);
+  });
+  it('accepts yes/no booleans as Ansible does', () => {
+    const report = run(undefined, base.vmhaYml + 'vmha_manage_dns: "no"\nvmha_firewall_enabled: yes\n');
+    expect(report.errors).to.deep.equal([]);
+    expect(rules(report.warnings)).to.include('dns-names');
+  });
+});
+
+describe('inventory shapes read in-process', () => {
+  it('reads a YAML inventory without all:', () => {
+    const hosts = base.hostsYml.replace(/^all:\n  children:\n/, '').replace(/^    /gm, '');
+    expect(run(hosts).errors).to.deep.equal([]);
+  });
+  it('leaves other roles\' variables in group_vars/all alone', () => {
+    expect(run(undefined, base.vmhaYml + 'ntp_servers: [a, b]\nnginx_worker_processes: 4\n').errors).to.deep.equal([]);
+  });
+  it('refuses a vmha setting set for one group only, at its file and line', () => {
+    const sources = makeSources(base.hostsYml, base.vmhaYml);
+    sources.groupVars.push({ path: 'inv/group_vars/vmstorage.yml', group: 'vmstorage', text: 'ansible_user: x\nvmha_retention: 1y\n' });
+    const e = expectError(validateSources(sources), 'setting-scope', /vmha_retention is set for group vmstorage only/);
+    expect([e.file, e.line]).to.deep.equal(['inv/group_vars/vmstorage.yml', 2]);
+  });
+  it('reads an address kept in host_vars', () => {
+    const hosts = base.hostsYml.replace('          ansible_host: 10.0.0.11\n', '');
+    expectError(run(hosts), 'host-address', /vmagent-1 has no address/);
+    const sources = makeSources(hosts, base.vmhaYml);
+    sources.groupVars.push({ path: 'inv/host_vars/vmagent-1.yml', host: 'vmagent-1', text: 'vmha_address: 10.0.0.11\n' });
+    expect(validateSources(sources).errors).to.deep.equal([]);
+  });
+  it('says an INI inventory needs Ansible when it cannot run', () => {
+    expectError(run('[vmstorage]\nvmstorage-1 ansible_host=10.0.0.1\n'), 'inventory-format', /INI inventory/);
+  });
+  it('gives one finding for a missing settings file', () => {
+    const report = validateSources({ ...makeSources(base.hostsYml, ''), groupVars: [] });
+    expect(report.errors.map((e) => e.rule)).to.deep.equal(['settings-file-missing']);
+  });
+});

@@ -26,8 +26,25 @@ function byPlace(a: Finding, b: Finding): number {
 }
 
 export function validateSourcesWithModel(sources: InventorySources): ValidationReport & { model: InventoryModel | undefined } {
-  const { model, findings } = loadInventory(sources);
+  const loaded = loadInventory(sources);
+  const { model } = loaded;
+  let findings = loaded.findings;
   if (model) findings.push(...checkRules(model));
+  // no cluster settings anywhere: one finding for the missing file, not one per setting
+  if (model && model.settingOrigin.size === 0 && !sources.groupVars.some((f) => f.path === sources.settingsFile)) {
+    const about = findings.filter((f) => f.file === sources.settingsFile && f.line === null && f.severity === 'error');
+    if (about.length > 0) {
+      findings = findings.filter((f) => !about.includes(f));
+      findings.push({
+        severity: 'error',
+        file: sources.settingsFile,
+        line: null,
+        rule: 'settings-file-missing',
+        message: `${sources.settingsFile} does not exist and no other group_vars/all file sets vmha settings, so the cluster settings (DNS names, credentials, ${about.length} in all) are missing`,
+        fix: `copy ansible/inventories/example/group_vars/all/vmha.yml to ${sources.settingsFile} and edit the DNS names`,
+      });
+    }
+  }
   const errors = findings.filter((f) => f.severity === 'error').sort(byPlace);
   const warnings = findings.filter((f) => f.severity === 'warning').sort(byPlace);
   return { ok: errors.length === 0, errors, warnings, model };

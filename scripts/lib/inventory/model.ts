@@ -12,7 +12,7 @@ import {
   GROUPS,
   IPV4_PATTERN,
   SETTINGS_KEYS,
-  hostsSchema,
+  settingFormat,
   settingsSchema,
   type ClusterSettings,
   type GroupName,
@@ -152,13 +152,13 @@ export interface LoadResult {
   findings: Finding[];
 }
 
-let validators: { hosts: ValidateFunction<HostsFile>; settings: ValidateFunction<ClusterSettings> } | undefined;
+let validators: { settings: ValidateFunction<ClusterSettings> } | undefined;
 function getValidators() {
   if (!validators) {
     // strict mode on; the meta-schema check of our own schemas runs in the unit tests, not on
     // every start (it costs more than the validation of a 10,000-host inventory)
     const ajv = new Ajv({ strict: true, allErrors: true, verbose: true, validateSchema: false });
-    validators = { hosts: ajv.compile(hostsSchema), settings: ajv.compile(settingsSchema) };
+    validators = { settings: ajv.compile(settingsSchema) };
   }
   return validators;
 }
@@ -236,15 +236,18 @@ function schemaFindings(
         fix: `add "${key}"`,
       };
     } else {
-      const key = path[path.length - 1] ?? '';
       const top = path[0] ?? '';
-      const schemaDescription = (err.parentSchema as { description?: string } | undefined)?.description;
+      const got = JSON.stringify(err.data, (_k, v: unknown) => v) ?? String(err.data);
+      const shown = got.length > 80 ? `${got.slice(0, 80)}...` : got;
+      const isPort = top === 'vmha_ports' && path.length === 2;
       finding = {
         severity: 'error',
-        rule: RULE_OF_SETTING[top] ?? 'schema',
+        rule: isPort ? 'port-range' : (RULE_OF_SETTING[top] ?? 'schema'),
         path,
-        message: `${where} ${err.message ?? 'is invalid'} (got ${JSON.stringify(err.data)})`,
-        fix: schemaDescription ? `set ${key || where} to ${schemaDescription}` : `correct ${where}`,
+        message: `${where} is ${shown}, which is not ${isPort ? 'a port from 1 to 65535' : err.keyword === 'type' ? `of type ${(err.params as { type?: string }).type}` : 'in the accepted format'}`,
+        fix: isPort
+          ? `write a whole number from 1 to 65535, e.g. vmha_ports: {${path[1]}: ${DEFAULT_PORTS[path[1] as keyof VmhaPorts] ?? 8480}}`
+          : `write ${top} as ${settingFormat(top)}`,
       };
     }
     const { file, line } = locate(finding.path);

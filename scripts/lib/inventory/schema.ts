@@ -406,6 +406,34 @@ export const settingsSchema: JSONSchemaType<ClusterSettings> = {
   },
 };
 
+/** Each setting's format in words, with an example line (for fix lines). */
+export const SETTING_FORMATS: Record<string, string> = {
+  vmha_version: 'three numbers with dots and no "v", e.g. vmha_version: "1.150.0"',
+  vmha_node_exporter_version: 'three numbers with dots and no "v", e.g. vmha_node_exporter_version: "1.9.1"',
+  vmha_victoriametrics_download_url: 'an http:// or https:// URL without a trailing slash, e.g. vmha_victoriametrics_download_url: https://mirror.example.internal/victoriametrics',
+  vmha_node_exporter_download_url: 'an http:// or https:// URL without a trailing slash, e.g. vmha_node_exporter_download_url: https://mirror.example.internal/node_exporter',
+  vmha_replication_factor: 'a whole number of copies, 2 or more and at most the number of vmstorage hosts, e.g. vmha_replication_factor: 2',
+  vmha_scrape_interval: 'a whole number followed by ms, s (seconds), m (minutes) or h (hours), e.g. vmha_scrape_interval: 15s',
+  vmha_dedup_interval: 'the same duration as vmha_scrape_interval: a whole number followed by ms, s, m (minutes) or h, e.g. vmha_dedup_interval: 15s',
+  vmha_retention: 'a whole number followed by h (hours), d (days), w (weeks), M (months; 2M = two months) or y (years), from 24h to 1200M, e.g. vmha_retention: 2M',
+  vmha_write_dns_name: 'a DNS name, e.g. vmha_write_dns_name: vm-write.example.internal',
+  vmha_read_dns_name: 'a DNS name, e.g. vmha_read_dns_name: vm-read.example.internal',
+  vmha_ports: 'a mapping of port names to whole numbers from 1 to 65535, e.g. vmha_ports: {lb_insert: 8427}',
+  vmha_vmagent_queue_max_bytes: 'a whole number of bytes, at least 1048576 (1 MiB), e.g. vmha_vmagent_queue_max_bytes: 1073741824 (1 GiB)',
+  vmha_grafana_package_url: 'a URL of the Grafana .deb, or "" to skip installing Grafana, e.g. vmha_grafana_package_url: ""',
+};
+
+/** Format of a setting in words with an example, from SETTING_FORMATS or the schema type. */
+export function settingFormat(key: string): string {
+  if (SETTING_FORMATS[key]) return SETTING_FORMATS[key]!;
+  const prop = (settingsSchema.properties as Record<string, { type?: string }>)[key];
+  if (prop?.type === 'boolean') return `true or false, e.g. ${key}: true`;
+  if (prop?.type === 'integer') return `a whole number, e.g. ${key}: 1`;
+  if (key.endsWith('_file')) return `an absolute path on the controller, e.g. ${key}: /etc/vmha/tls/${key.includes('key') ? 'lb.key' : key.includes('ca') ? 'ca.crt' : 'lb.crt'}`;
+  if (key.endsWith('_password') || key.endsWith('_key')) return `text, best a reference to a vaulted variable, e.g. ${key}: "{{ vault_${key} }}"`;
+  return `text in quotes, e.g. ${key}: "value"`;
+}
+
 export const SETTINGS_KEYS = Object.keys(settingsSchema.properties ?? {}) as (keyof ClusterSettings)[];
 export const HOST_VAR_KEYS = Object.keys(hostVarsSchema.properties) as (keyof HostVars)[];
 
