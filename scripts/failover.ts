@@ -496,7 +496,7 @@ async function runFault(client: Client, writer: Writer, reader: Reader, entry: F
   const timeline = buildTimeline({
     faultStartMs: startMs,
     faultEndMs: endMs,
-    fromMs: windowFromMs,
+    fromMs: Math.max(windowFromMs, streamStartMs), // no probes before the stream started
     toMs: accountedToMs,
     writeProbes: writer.probes,
     readProbes: reader.probes,
