@@ -3,9 +3,14 @@
 import { expect } from 'chai';
 import yaml from 'js-yaml';
 import { generateFromSources, validateSources, type InventorySources } from '../scripts/lib/inventory/index.js';
-import { readPins } from '../scripts/lib/inventory/read.js';
+import { readInventory, readPins } from '../scripts/lib/inventory/read.js';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { SETTINGS_KEYS, HOST_VAR_KEYS, GROUPS } from '../scripts/lib/inventory/schema.js';
 import { syntheticInventory } from '../scripts/lib/inventory/synthetic.js';
+import { expandedSize } from '../scripts/lib/inventory/yaml-source.js';
 
 const ITERATIONS = 3000;
 const SEED = 0x5eed;
@@ -84,9 +89,25 @@ function mutateData(rng: Rng, doc: Json): Json {
   return doc;
 }
 
+/** Hostile snippets: alias bombs, recursion, binary bytes, deep nesting. */
+const BOMB = ['bomb_a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefghi'.split('').map((c, i) => `bomb_${c}: &${c} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n');
+const HOSTILE = [BOMB, 'rec: &r [1, *r]', 'rec: &r {k: *r}', '\u0000\u0001\u00ff', '['.repeat(5000), 'x: ' + '{a: '.repeat(2000), 'vmha_retention: &t 2M\nvmha_scrape_interval: *t'];
+
+/** The harness itself must not expand an alias bomb (copying or dumping it would). */
+function loadSmall(text: string): Json {
+  const data = yaml.load(text) as Json;
+  const n = expandedSize(data);
+  if (n === 'recursive' || n > 100_000) throw new Error('hostile');
+  return data;
+}
+
 function mutateText(rng: Rng, text: string): string {
   const lines = text.split('\n');
   const i = rng.int(lines.length);
+  if (rng.next() < 0.05) {
+    lines.splice(i, 0, rng.pick(HOSTILE));
+    return lines.join('\n');
+  }
   switch (rng.int(4)) {
     case 0: lines.splice(i, 1); break;
     case 1: lines[i] = ' ' + lines[i]; break;
@@ -115,11 +136,11 @@ describe('inventory validator property test', function () {
         else if (target === 1) vmhaYml = mutateText(rng, vmhaYml);
         else if (target === 2) {
           try {
-            hostsYml = yaml.dump(mutateData(rng, yaml.load(hostsYml) as Json));
-          } catch { /* text already broken by an earlier mutation */ }
+            hostsYml = yaml.dump(mutateData(rng, loadSmall(hostsYml)));
+          } catch { /* text already broken (or hostile) after an earlier mutation */ }
         } else {
           try {
-            vmhaYml = yaml.dump(mutateData(rng, yaml.load(vmhaYml) as Json));
+            vmhaYml = yaml.dump(mutateData(rng, loadSmall(vmhaYml)));
           } catch { /* as above */ }
         }
       }
@@ -130,8 +151,10 @@ describe('inventory validator property test', function () {
         pins,
       };
       let report;
+      const start = Date.now();
       try {
         report = validateSources(sources);
+        if (Date.now() - start > 2000) throw new Error(`took ${Date.now() - start} ms`);
       } catch (err) {
         throw new Error(`iteration ${n} threw ${(err as Error).stack}\n--- hosts.yml\n${hostsYml}\n--- vmha.yml\n${vmhaYml}`);
       }
@@ -154,5 +177,41 @@ describe('inventory validator property test', function () {
     if (process.env.VMHA_PROPERTY_STATS) console.log({ accepted, rules: [...rulesSeen].sort() });
     expect(rulesSeen.size).to.be.greaterThan(8);
     expect(accepted).to.be.greaterThan(0);
+  });
+
+  it('reads 40 seeded hostile inventory directories (loops, pipes, binary, bombs) into findings, each within 2 s', () => {
+    const rng = prng(SEED + 1);
+    for (let n = 0; n < 40; n++) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'vmha-fuzz-'));
+      try {
+        mkdirSync(path.join(dir, 'group_vars', 'all'), { recursive: true });
+        mkdirSync(path.join(dir, 'host_vars'), { recursive: true });
+        writeFileSync(path.join(dir, 'hosts.yml'), rng.next() < 0.2 ? mutateText(rng, base.hostsYml) : base.hostsYml);
+        writeFileSync(path.join(dir, 'group_vars', 'all', 'vmha.yml'), base.vmhaYml);
+        for (let k = 0; k < 1 + rng.int(3); k++) {
+          const where = path.join(dir, rng.pick(['group_vars/all', 'group_vars', 'host_vars']), `${rng.pick(['a', 'vmagent-1', 'vmstorage', 'b'])}${rng.pick(['.yml', '', '.json'])}`);
+          if (existsSync(where)) continue;
+          switch (rng.int(6)) {
+            case 0: symlinkSync(path.basename(where), where); break;
+            case 1: symlinkSync('..', where); break;
+            case 2: spawnSync('mkfifo', [where]); break;
+            case 3: writeFileSync(where, Buffer.from([0, 1, 2, 0xff, 0xfe])); break;
+            case 4: writeFileSync(where, rng.pick(HOSTILE)); break;
+            default: writeFileSync(where, mutateText(rng, base.vmhaYml));
+          }
+        }
+        const start = Date.now();
+        let report;
+        try {
+          report = validateSources(readInventory(dir, { ansible: false }).sources);
+        } catch (err) {
+          throw new Error(`layout ${n} threw ${(err as Error).stack}`);
+        }
+        expect(Date.now() - start, `layout ${n}`).to.be.lessThan(2000);
+        for (const f of [...report.errors, ...report.warnings]) expect(f.rule, JSON.stringify(f)).to.match(/^[a-z0-9-]+$/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
   });
 });
