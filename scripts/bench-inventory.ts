@@ -1,7 +1,8 @@
-// Benchmark of validate + generate on a 10,000-host inventory (target: under 2 s each).
+// Benchmark of validate + generate on a 10,000-host inventory.
 //   node --import ./scripts/register-ts.mjs scripts/bench-inventory.ts [--hosts N] [--runs N]
-// Times the in-process functions and whole CLI runs (node start, TypeScript loading included),
-// then writes reports/bench-inventory.json and reports/bench-inventory.md.
+// Times the in-process functions and whole CLI runs (node start, TypeScript loading and Ansible's
+// reading with ansible-inventory included): with the reading cached (unchanged inventory, target
+// 1 s) and with an empty cache (changed inventory, target 8 s). Writes reports/bench-inventory.{json,md}.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -12,7 +13,8 @@ import { generateFromSources, validateSources } from './lib/inventory/index.js';
 import { readInventory } from './lib/inventory/read.js';
 import { sizesForTotal, syntheticInventory } from './lib/inventory/synthetic.js';
 
-const TARGET_MS = 2000;
+const UNCHANGED_TARGET_MS = 1000;
+const CHANGED_TARGET_MS = 8000;
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
 const { values } = parseArgs({
@@ -43,11 +45,11 @@ try {
   const generateMs: number[] = [];
   let generatedBytes = 0;
   for (let i = 0; i < runs; i++) {
-    const [v, report] = time(() => validateSources(readInventory(dir).sources));
+    const [v, report] = time(() => validateSources(readInventory(dir, { ansible: false }).sources));
     if (!report.ok) throw new Error(`synthetic inventory is invalid: ${JSON.stringify(report.errors.slice(0, 3))}`);
     validateMs.push(v);
     const [g] = time(() => {
-      const { sources, generatedPath } = readInventory(dir);
+      const { sources, generatedPath } = readInventory(dir, { ansible: false });
       const result = generateFromSources(sources);
       writeFileSync(generatedPath, result.text!);
       generatedBytes = result.text!.length;
@@ -56,11 +58,13 @@ try {
   }
 
   // whole CLI runs, as CI and site.yml call them
-  const cli = (script: string, args: string[]) => {
+  const cacheDir = path.join(dir, '.reading-cache');
+  const cli = (script: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
     const [ms, proc] = time(() =>
       spawnSync(process.execPath, ['--import', './scripts/register-ts.mjs', `scripts/${script}`, '-i', dir, ...args], {
         cwd: repoRoot,
         encoding: 'utf8',
+        env: { ...process.env, VMHA_INVENTORY_CACHE_DIR: cacheDir, ...env },
       }),
     );
     if (proc.status !== 0) throw new Error(`${script} ${args.join(' ')} exited ${proc.status}: ${proc.stderr}`);
@@ -80,6 +84,12 @@ try {
   const cliValidate: number[] = [];
   const cliGenerate: number[] = [];
   const cliCheck: number[] = [];
+  // changed inventory: nothing cached, Ansible reads the 10,000 hosts
+  const cliCold: number[] = [];
+  for (let i = 0; i < cliRuns; i++) {
+    rmSync(cacheDir, { recursive: true, force: true });
+    cliCold.push(cli('validate.ts', []));
+  }
   for (let i = 0; i < cliRuns; i++) {
     cliValidate.push(cli('validate.ts', []));
     cliGenerate.push(cli('generate.ts', []));
@@ -90,11 +100,14 @@ try {
     in_process_validate_ms: { first: round(validateMs[0]!), median: round(median(validateMs)) },
     in_process_generate_ms: { first: round(generateMs[0]!), median: round(median(generateMs)) },
     cli_baseline_ts_node_ms: { median: round(median(baselineMs)), max: round(Math.max(...baselineMs)) },
+    cli_validate_changed_inventory_ms: { median: round(median(cliCold)), max: round(Math.max(...cliCold)) },
     cli_validate_ms: { median: round(median(cliValidate)), max: round(Math.max(...cliValidate)) },
     cli_generate_ms: { median: round(median(cliGenerate)), max: round(Math.max(...cliGenerate)) },
     cli_generate_check_ms: { median: round(median(cliCheck)), max: round(Math.max(...cliCheck)) },
   };
-  const worst = Math.max(...cliValidate, ...cliGenerate, ...cliCheck, ...validateMs, ...generateMs);
+  const worst = Math.max(...cliValidate, ...cliGenerate, ...cliCheck);
+  const worstCold = Math.max(...cliCold);
+  const pass = worst <= UNCHANGED_TARGET_MS && worstCold <= CHANGED_TARGET_MS;
   const report = {
     benchmark: 'inventory validate + generate',
     date: new Date().toISOString(),
@@ -110,10 +123,12 @@ try {
     generated_bytes: generatedBytes,
     runs,
     cli_runs: cliRuns,
-    target_ms: TARGET_MS,
+    target_unchanged_ms: UNCHANGED_TARGET_MS,
+    target_changed_ms: CHANGED_TARGET_MS,
     results,
-    worst_ms: round(worst),
-    pass: worst < TARGET_MS,
+    worst_unchanged_ms: round(worst),
+    worst_changed_ms: round(worstCold),
+    pass,
   };
   const md = [
     '# Inventory benchmark: validate + generate',
@@ -125,14 +140,18 @@ try {
     '',
     '| measurement | first / median (ms) | max (ms) |',
     '|---|---|---|',
-    `| in-process validate (read + parse + schema + rules) | ${results.in_process_validate_ms.first} / ${results.in_process_validate_ms.median} | ${round(Math.max(...validateMs))} |`,
+    `| in-process validate without Ansible (read + parse + schema + rules) | ${results.in_process_validate_ms.first} / ${results.in_process_validate_ms.median} | ${round(Math.max(...validateMs))} |`,
     `| in-process generate (validate + derive + render + write) | ${results.in_process_generate_ms.first} / ${results.in_process_generate_ms.median} | ${round(Math.max(...generateMs))} |`,
     `| CLI baseline: node + the TypeScript loader (compiled output cached) running one small TS file | - / ${results.cli_baseline_ts_node_ms.median} | ${results.cli_baseline_ts_node_ms.max} |`,
-    `| CLI \`validate.ts -i\` (whole process) | - / ${results.cli_validate_ms.median} | ${results.cli_validate_ms.max} |`,
-    `| CLI \`generate.ts -i\` (whole process) | - / ${results.cli_generate_ms.median} | ${results.cli_generate_ms.max} |`,
-    `| CLI \`generate.ts -i --check\` (whole process) | - / ${results.cli_generate_check_ms.median} | ${results.cli_generate_check_ms.max} |`,
+    `| CLI \`validate.ts -i\`, changed inventory (empty cache: ansible-inventory reads it) | - / ${results.cli_validate_changed_inventory_ms.median} | ${results.cli_validate_changed_inventory_ms.max} |`,
+    `| CLI \`validate.ts -i\`, unchanged inventory (Ansible's reading from the cache) | - / ${results.cli_validate_ms.median} | ${results.cli_validate_ms.max} |`,
+    `| CLI \`generate.ts -i\` (whole process, reading cached) | - / ${results.cli_generate_ms.median} | ${results.cli_generate_ms.max} |`,
+    `| CLI \`generate.ts -i --check\` (whole process, reading cached) | - / ${results.cli_generate_check_ms.median} | ${results.cli_generate_check_ms.max} |`,
     '',
-    `Target: every measurement under ${TARGET_MS} ms. Worst: ${report.worst_ms} ms: **${report.pass ? 'PASS' : 'FAIL'}**.`,
+    `Targets: a whole CLI run on an unchanged inventory at most ${UNCHANGED_TARGET_MS} ms (worst ${report.worst_unchanged_ms} ms),`,
+    `on a changed one at most ${CHANGED_TARGET_MS} ms (worst ${report.worst_changed_ms} ms): **${report.pass ? 'PASS' : 'FAIL'}**.`,
+    'The cache key is the SHA-256 of every file Ansible is given (hosts file, group_vars/, host_vars/;',
+    'zz-generated.yml is not read), so any edit makes the next run read with Ansible again.',
     '',
   ].join('\n');
   mkdirSync(path.join(repoRoot, 'reports'), { recursive: true });

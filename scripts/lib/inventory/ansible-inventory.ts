@@ -14,7 +14,7 @@ import { parseSource, VAULT_PREFIX, type SourceFile } from './yaml-source.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const ANSIBLE_INVENTORY = process.env.VMHA_ANSIBLE_INVENTORY ?? path.join(REPO_ROOT, '.venv', 'bin', 'ansible-inventory');
-export const DEFAULT_CACHE_DIR = path.join(REPO_ROOT, '.cache', 'inventory-reading');
+export const DEFAULT_CACHE_DIR = process.env.VMHA_INVENTORY_CACHE_DIR ?? path.join(REPO_ROOT, '.cache', 'inventory-reading');
 const CACHE_KEEP = 64;
 const TIMEOUT_MS = 120_000;
 
