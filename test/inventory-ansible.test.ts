@@ -117,6 +117,24 @@ describe('inventory read the way Ansible reads it', function () {
   });
 });
 
+describe('inline !vault values', function () {
+  this.timeout(30_000);
+  before(function () {
+    if (!haveAnsible) this.skip();
+  });
+  it('are decrypted with the vault password and checked at their line', () => {
+    const dir = path.join(FIXTURES, 'vault-inline');
+    const report = validateSourcesWithModel(readInventory(dir, { vaultPasswordFile: path.join(dir, 'vault-password.txt') }).sources);
+    const e = report.errors.find((f) => f.rule === 'credentials');
+    expect(e, JSON.stringify(report.errors)).to.not.equal(undefined);
+    expect([e!.file, e!.line]).to.deep.equal([path.join(dir, 'group_vars/all/vault.yml'), 1]);
+    expect(e!.message).to.match(/vmha_write_password \(through vault_vmha_write_password\) is weak/);
+    const without = validateSourcesWithModel(readInventory(dir).sources);
+    expect(without.ok).to.equal(true);
+    expect(without.warnings.find((w) => w.rule === 'secrets-unchecked')!.message).to.match(/1 are vault-encrypted and no vault password was given/);
+  });
+});
+
 describe('hostile inventory files', function () {
   this.timeout(30_000);
   let dir: string;

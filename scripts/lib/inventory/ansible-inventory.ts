@@ -150,6 +150,10 @@ export function readWithAnsible(dir: string, hosts: SourceFile, vars: VarsFile[]
       return { export: undefined, findings: ansibleErrorFindings(why, staged, dir, hosts.path), source: 'failed' };
     }
     const data = JSON.parse(proc.stdout) as AnsibleExport;
+    if (vault) {
+      const failed = decryptInlineVaults(data, path.resolve(options.vaultPasswordFile!));
+      if (failed) return { export: data, findings: [{ severity: 'error', file: hosts.path, line: null, rule: 'vault-password', message: `inline !vault values could not be decrypted: ${failed}`, fix: 'pass the vault password the values were encrypted with (--vault-password-file <file>)' }], source: 'ansible' };
+    }
     if (!vault) {
       // the reading holds the inventory's clear-text variables: readable by the owner only
       mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
@@ -162,6 +166,49 @@ export function readWithAnsible(dir: string, hosts: SourceFile, vars: VarsFile[]
   } finally {
     rmSync(staged, { recursive: true, force: true });
   }
+}
+
+const DECRYPT_PY = `
+import sys, json
+from ansible.parsing.dataloader import DataLoader
+from ansible.parsing.vault import VaultLib, get_file_vault_secret
+secret = get_file_vault_secret(filename=sys.argv[1], loader=DataLoader())
+secret.load()
+vault = VaultLib([('default', secret)])
+out = []
+for text in json.load(sys.stdin):
+    try:
+        out.append(vault.decrypt(text.encode()).decode('utf-8'))
+    except Exception as e:
+        out.append({'error': str(e)})
+print(json.dumps(out))
+`;
+
+/** Replaces inline `!vault` values ({"__ansible_vault": ciphertext}) by their text, in one Python run. */
+function decryptInlineVaults(data: AnsibleExport, passwordFile: string): string | undefined {
+  const slots: [Record<string, unknown>, string][] = [];
+  const groups = Object.entries(data).filter(([k]) => k !== '_meta').map(([, g]) => (g as { vars?: Record<string, unknown> }).vars ?? {});
+  for (const vars of [...groups, ...Object.values(data._meta?.hostvars ?? {})]) {
+    for (const [k, v] of Object.entries(vars)) {
+      if (typeof v === 'object' && v !== null && typeof (v as { __ansible_vault?: unknown }).__ansible_vault === 'string') slots.push([vars, k]);
+    }
+  }
+  if (slots.length === 0) return undefined;
+  const python = path.join(path.dirname(ANSIBLE_INVENTORY), 'python');
+  const proc = spawnSync(python, ['-c', DECRYPT_PY, passwordFile], {
+    input: JSON.stringify(slots.map(([vars, k]) => (vars[k] as { __ansible_vault: string }).__ansible_vault)),
+    encoding: 'utf8',
+    timeout: TIMEOUT_MS,
+  });
+  if (proc.status !== 0) return (proc.stderr || String(proc.error)).trim().split('\n').pop();
+  const plain = JSON.parse(proc.stdout) as (string | { error: string })[];
+  let failed: string | undefined;
+  slots.forEach(([vars, k], i) => {
+    const v = plain[i];
+    if (typeof v === 'string') vars[k] = v;
+    else failed ??= `${k}: ${v?.error}`;
+  });
+  return failed;
 }
 
 function pruneCache(cacheDir: string) {

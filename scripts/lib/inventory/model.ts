@@ -133,6 +133,8 @@ export interface InventoryModel {
   allVarAt(key: string): { file: string; line: number | null } | undefined;
   /** Files whose whole text is ansible-vault encrypted and could not be read. */
   encryptedFiles: string[];
+  /** Variables of the all group written as inline `!vault` values. */
+  vaultedVars: Set<string>;
   fileExists: ((file: string) => boolean) | undefined;
   hosts: Map<string, HostModel>;
   /** Members of every group, naturally sorted by host name (vmstorage-2 before vmstorage-10). */
@@ -623,6 +625,13 @@ export function loadInventory(sources: InventorySources): LoadResult {
       allVars,
       allVarAt: (key) => locateVar({ group: 'all' }, key),
       encryptedFiles,
+      vaultedVars: new Set(
+        varFilesOf({ group: 'all' }).flatMap(({ source }) =>
+          Object.entries((source.data as Record<string, unknown> | null) ?? {})
+            .filter(([, v]) => typeof v === 'string' && v.startsWith(VAULT_TEXT_PREFIX))
+            .map(([k]) => k),
+        ),
+      ),
       fileExists: sources.fileExists,
       hosts,
       members,

@@ -528,7 +528,7 @@ export function resolveSecret(model: InventoryModel, key: string, value: string,
     const m = SIMPLE_REFERENCE.exec(text.trim());
     if (!m) {
       if (isTemplated(text)) return { value: undefined, written: value, at: where, via, why: 'a Jinja expression' };
-      const encrypted = model.encryptedFiles.includes(where.file);
+      const encrypted = model.encryptedFiles.includes(where.file) || (via !== undefined && model.vaultedVars.has(via));
       return { value: text, written: value, at: where, via, encrypted };
     }
     via = m[1]!;
