@@ -148,6 +148,8 @@ describe('hostile inventory files', function () {
   const cases: [string, (d: string) => void, string][] = [
     ['a symbolic link loop in group_vars', (d) => symlinkSync('loop.yml', path.join(d, 'group_vars/all/loop.yml')), 'symlink-loop'],
     ['a directory link back to group_vars', (d) => symlinkSync('..', path.join(d, 'group_vars/all/again')), 'symlink-loop'],
+    ['group_vars linked to itself', (d) => (rmSync(path.join(d, 'group_vars'), { recursive: true }), symlinkSync('group_vars', path.join(d, 'group_vars'))), 'symlink-loop'],
+    ['hosts.yml linked to itself', (d) => (rmSync(path.join(d, 'hosts.yml')), symlinkSync('hosts.yml', path.join(d, 'hosts.yml'))), 'symlink-loop'],
     ['a YAML alias bomb', (d) => writeFileSync(path.join(d, 'group_vars/all/bomb.yml'), BOMB), 'yaml-alias-bomb'],
     ['a recursive YAML alias', (d) => writeFileSync(path.join(d, 'group_vars/all/rec.yml'), 'a: &a [1, *a]\n'), 'yaml-recursive'],
     ['a binary file', (d) => writeFileSync(path.join(d, 'group_vars/all/blob.yml'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 0xff])), 'file-binary'],

@@ -17,7 +17,6 @@ import {
   type ClusterSettings,
   type GroupName,
   type HostVars,
-  type HostsFile,
   type VmhaPorts,
 } from './schema.js';
 import { parseSource, indexKeyLines, VAULT_PREFIX as VAULT_TEXT_PREFIX, type ParsedSource, type SourceFile } from './yaml-source.js';

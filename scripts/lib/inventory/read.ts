@@ -1,6 +1,6 @@
 // The one file of this folder that touches the disk (read-only): finds an inventory's files
 // and runs validate/generate on them in-process. The lab CLI and molecule call these.
-import { existsSync, realpathSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, realpathSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { readWithAnsible } from './ansible-inventory.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,16 @@ interface ReadFile {
   text: string;
 }
 
+/** Whether a path exists, also as a link that leads nowhere (existsSync follows links). */
+function present(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Reads one file defensively: every way it can fail becomes a finding instead of an exception. */
 function readDefensively(file: string, findings: Finding[]): ReadFile | undefined {
   const fail = (rule: string, message: string, fix: string) => {
@@ -86,7 +96,7 @@ function readDefensively(file: string, findings: Finding[]): ReadFile | undefine
 /** Every vars file under group_vars/ or host_vars/: <name>.yml or files in a <name>/ directory, links followed once. */
 function listVarFiles(root: string, findings: Finding[]): { name: string; file: string }[] {
   const out: { name: string; file: string }[] = [];
-  if (!existsSync(root)) return out;
+  if (!present(root)) return out;
   const visited = new Set<string>();
   const walk = (dir: string, name: string | undefined, depth: number) => {
     let real: string;
@@ -146,7 +156,7 @@ export function readInventory(input: string, options: ReadOptions | PinnedVersio
   let hostsPath: string;
   if (statSync(input).isDirectory()) {
     // `hosts` without an extension is how Molecule links an inventory into its own directory.
-    const found = ['hosts.yml', 'hosts.yaml', 'hosts', 'hosts.ini', 'inventory', 'inventory.ini'].map((n) => path.join(input, n)).find((p) => existsSync(p));
+    const found = ['hosts.yml', 'hosts.yaml', 'hosts', 'hosts.ini', 'inventory', 'inventory.ini'].map((n) => path.join(input, n)).find(present);
     if (!found) throw new InventoryPathError(`inventory directory ${input} has no hosts.yml (or hosts.yaml, hosts, hosts.ini)`);
     hostsPath = found;
   } else {
@@ -155,8 +165,8 @@ export function readInventory(input: string, options: ReadOptions | PinnedVersio
   // A linked hosts file belongs to the inventory it links to: its group_vars and generated file.
   try {
     hostsPath = realpathSync(hostsPath);
-  } catch (err) {
-    throw new InventoryPathError(`inventory ${input}: ${(err as NodeJS.ErrnoException).code === 'ELOOP' ? 'a symbolic link loop' : (err as Error).message}`);
+  } catch {
+    /* a link loop or a dangling link: reported as a finding when the file is read */
   }
   const dir = path.dirname(hostsPath);
   const findings: Finding[] = [];
