@@ -436,6 +436,11 @@ describe('secrets as Ansible will use them (vault_* followed)', () => {
     const report = run(undefined, undefined, { 'vault.yml': vault({ vmha_read_password: strong(0) }) });
     expectError(report, 'credentials-shared', /every reader could also write/);
   });
+  it('rejects a weak value kept in the hosts file (all: vars:) at its line', () => {
+    const hosts = base.hostsYml.replace('all:\n', 'all:\n  vars:\n    vault_vmha_read_password: grafana\n');
+    const e = expectError(run(hosts), 'credentials', /vmha_read_password \(through vault_vmha_read_password\) is weak/);
+    expect([e.file, e.line]).to.deep.equal(['inv/hosts.yml', 3]);
+  });
   it('rejects a weak value behind two references', () => {
     const report = run(undefined, withVars({ vmha_write_password: '{{ site_write }}' }), { 'vault.yml': vault() + 'site_write: "{{ vault_w }}"\nvault_w: short\n' });
     expectError(report, 'credentials', /through vault_w\) is weak/);
