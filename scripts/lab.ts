@@ -321,6 +321,33 @@ async function up(): Promise<void> {
   log(`up: ${labHosts.length} hosts ready in ${elapsed(start)}; inventory ${path.relative(repoRoot, inventoryDir)}/`);
 }
 
+/**
+ * Docker can keep endpoints of just-removed containers on the network for a moment ("has active
+ * endpoints"), and a lab left behind by an interrupted run can hold stale ones: retry (bounded),
+ * force-disconnecting what is left of the lab's own hosts, and say what blocks it in the end.
+ */
+async function removeLabNetwork(): Promise<void> {
+  const attempts = 20;
+  let last = '';
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const removed = await $({ nothrow: true })`docker network rm ${labNetwork.name}`;
+    if (removed.exitCode === 0) return;
+    last = removed.stderr.trim();
+    const inspected = await $({ nothrow: true })`docker network inspect ${labNetwork.name}`;
+    if (inspected.exitCode !== 0) return; // gone meanwhile
+    const endpoints = Object.values((JSON.parse(inspected.stdout)[0]?.Containers ?? {}) as Record<string, { Name?: string }>);
+    for (const endpoint of endpoints) {
+      if (endpoint.Name && labHosts.some((h) => h.name === endpoint.Name)) {
+        await dockerOk('network', 'disconnect', '--force', labNetwork.name, endpoint.Name);
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  // Seen once after interrupted runs: endpoints no container owns any more, which only a restart of
+  // the Docker engine clears (it drops stale endpoints when it starts).
+  throw new LabError(`docker network rm ${labNetwork.name} failed ${attempts} times: ${last} (stale endpoints: restart the Docker engine, then run npm run lab -- down again)`);
+}
+
 async function down(): Promise<void> {
   const ids = (await docker('ps', '--all', '--quiet', '--filter', `label=${labLabel}=1`)).split('\n').filter(Boolean);
   if (ids.length > 0) {
@@ -330,7 +357,7 @@ async function down(): Promise<void> {
   if (await dockerOk('network', 'inspect', labNetwork.name)) {
     const labels = JSON.parse(await docker('network', 'inspect', labNetwork.name))[0]?.Labels ?? {};
     if (labels[labLabel] === '1') {
-      await docker('network', 'rm', labNetwork.name);
+      await removeLabNetwork();
       log(`removed network ${labNetwork.name}`);
     } else {
       log(`network ${labNetwork.name} is not labelled ${labLabel}=1: left alone`);
