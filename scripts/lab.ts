@@ -16,7 +16,7 @@ import { existsSync, openSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { $, ProcessOutput } from 'zx';
+import { $, ProcessOutput, sleep } from 'zx';
 import { VM_CLUSTER_ROLE_TAGS } from './lib/artifacts.js';
 import { fillMirror } from './fill-mirror.js';
 import { formatFinding } from './lib/inventory/index.js';
@@ -199,7 +199,7 @@ async function bootedState(name: string): Promise<string> {
   while (Date.now() < deadline) {
     state = await systemdState(name, Math.max(1, Math.ceil((deadline - Date.now()) / 1000)));
     if (state === 'running' || state === 'degraded') return state;
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
   return state || 'unreachable';
 }
@@ -291,7 +291,7 @@ async function ensureMirror(): Promise<void> {
       log(`mirror ${labMirrorUrl} serving ${path.relative(repoRoot, mirrorDir)}/ (pid ${child.pid})`);
       return;
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new LabError(`the mirror server did not answer on ${labMirrorUrl} within 5 s (see .lab/mirror.log)`);
 }
@@ -341,7 +341,7 @@ async function removeLabNetwork(): Promise<void> {
         await dockerOk('network', 'disconnect', '--force', labNetwork.name, endpoint.Name);
       }
     }
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
   }
   // Seen once after interrupted runs: endpoints no container owns any more, which only a restart of
   // the Docker engine clears (it drops stale endpoints when it starts).

@@ -3,6 +3,7 @@
 // queryable through the read DNS name (from a lab host, as Grafana queries it) with exactly one
 // deduplicated series per target; a probe series of this check's own, written through the write
 // DNS name, reads back complete; a write that the load balancers refuse changes nothing.
+import { sleep } from 'zx';
 import { hostsInGroup, labClusterSettings, labHosts, labPorts, labScheme, type LabGroup } from '../lib/lab-topology.js';
 import { copyToHost, onHost } from './lab-client.js';
 import { labCaFile, labCredentials, labSecrets } from './lab-credentials.js';
@@ -52,7 +53,7 @@ while (Date.now() < deadline) {
   } catch {
     lastError = query.stdout + query.stderr;
   }
-  await new Promise((resolve) => setTimeout(resolve, 5000));
+  await sleep(5000);
 }
 const series = response?.data.result ?? [];
 checks.expect('query through the read DNS name answers', response?.status === 'success', lastError);
@@ -103,7 +104,7 @@ for (const deadlineProbe = Date.now() + 30_000; Date.now() < deadlineProbe; ) {
   const exported = await onHost(grafana.name, exportProbe);
   readBack = exported.stdout.split('\n').filter(Boolean).reduce((n, line) => n + ((JSON.parse(line) as { values: number[] }).values.length), 0);
   if (readBack >= probeSamples) break;
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await sleep(1000);
 }
 checks.expect(`probe: all ${probeSamples} samples read back through ${labClusterSettings.read_dns_name}`, readBack === probeSamples, `${readBack} read back`);
 
@@ -139,7 +140,7 @@ try {
   // Writes already acknowledged leave vminsert's buffers within about 200 ms: wait until the counters rest.
   let before = await rowCounters();
   for (let tries = 0; tries < 20; tries++) {
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await sleep(1000);
     const now = await rowCounters();
     if (JSON.stringify(now) === JSON.stringify(before)) break;
     before = now;
@@ -158,7 +159,7 @@ try {
       refused.push(answer.stdout);
     }
   }
-  await new Promise((resolve) => setTimeout(resolve, 2000));
+  await sleep(2000);
   const after = await rowCounters();
   checks.expect('refused writes: rows taken in unchanged on every vminsert and vmstorage', before.every((n) => n > 0) && JSON.stringify(after) === JSON.stringify(before), `before ${before.join(',')} after ${after.join(',')}`);
   const seriesAfter = await seriesCount();
