@@ -4,20 +4,24 @@
 //   data-path     health, one deduplicated series per target, probe write/read, refused writes change nothing
 //   access-matrix every component endpoint from every host, with and without credentials
 //   dashboards    every provisioned Grafana panel query returns data through the read DNS name
+//   vmui          vmui in headless chromium through the read load balancer draws a probe series;
+//                 then, with every vmselect stopped, the same check must fail
 //   load          restarts with data, heavy reads, merges, snapshots, vmagent queue; no FATAL, no panic
 // Afterwards edge runs again: reports/unit-security.md is measured on units that passed the load check.
-// `node scripts/verify/default.ts data-path load` runs only the named parts.
+// `node scripts/verify/default.ts data-path 'vmui --vmselect-stopped'` runs only the named parts.
 import { $, path } from 'zx';
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const allParts = ['edge', 'data-path', 'access-matrix', 'dashboards', 'load', 'edge'];
+// a part is a script under scripts/verify/ and its arguments
+const allParts = ['edge', 'data-path', 'access-matrix', 'dashboards', 'vmui', 'vmui --vmselect-stopped', 'load', 'edge'];
 const wanted = process.argv.slice(2);
 const parts = wanted.length > 0 ? wanted : allParts;
 const results: { part: string; ok: boolean; seconds: number }[] = [];
 for (const part of parts) {
   const started = Date.now();
+  const [script, ...args] = part.split(' ');
   console.log(`\n=== verify part: ${part} ===`);
-  const run = await $({ cwd: repoRoot, nothrow: true, stdio: ['ignore', 'inherit', 'inherit'] })`node --import ./scripts/register-ts.mjs ${`scripts/verify/${part}.ts`}`;
+  const run = await $({ cwd: repoRoot, nothrow: true, stdio: ['ignore', 'inherit', 'inherit'] })`node --import ./scripts/register-ts.mjs ${`scripts/verify/${script}.ts`} ${args}`;
   results.push({ part, ok: run.exitCode === 0, seconds: Math.round((Date.now() - started) / 1000) });
 }
 console.log('\nverify default:');

@@ -8,7 +8,7 @@
 //                       the check must FAIL then; exits 0 only when it did.
 // Changes the lab (writes a probe series; with --vmselect-stopped stops services): run under the
 // lab lock. Needs `bash scripts/ensure-toolchain.sh --browser`.
-import { $, argv, fs, os, path } from 'zx';
+import { $, argv, fs, os, path, sleep } from 'zx';
 import { chromium } from 'playwright-core';
 import { hostsInGroup, labClusterSettings, labPorts } from '../lib/lab-topology.js';
 import { judgeVmui, queryRangePoints, vmuiUrl, type BrowserEvents } from '../lib/vmui-check.js';
@@ -17,7 +17,6 @@ import { labCa, labCaFile, labCredentials } from './lab-credentials.js';
 
 $.verbose = false;
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const stopVmselect = Boolean(argv['vmselect-stopped']);
 
 const { write, read } = await labCredentials();

@@ -60,6 +60,8 @@ export function deriveVars(model: InventoryModel): Record<string, unknown> {
     group,
     listen_port: listenPort,
     path_prefix: pathPrefix,
+    // single paths outside the prefix: vmui (under /select/0/vmui/) asks /admin/tenants for its tenant list
+    exact_paths: who === 'read' ? ['/admin/tenants'] : [],
     upstreams,
     username: cred(`vmha_${who}_username`),
     password: cred(`vmha_${who}_password`),
