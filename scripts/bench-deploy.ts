@@ -4,7 +4,7 @@
 // measures the tiers that can be deployed (--skip-tags of the cluster roles) and says so.
 import { $, fs, path } from 'zx';
 import { VM_CLUSTER_ROLE_TAGS } from './lib/artifacts.js';
-import { fillMirror } from './fill-mirror.js';
+import { fillMirror } from './lib/fill-mirror.js';
 import { labHosts } from './lib/lab-topology.js';
 import { changedHosts, renderDeployBench, type DeployBench } from './lib/bench-deploy.js';
 

@@ -3,7 +3,7 @@
 // Usage: npm test [-- --only typecheck,unit,lint,artifacts,molecule] [--scenario default,retention,failover,edge]
 import { $, argv, fs, path } from 'zx';
 import { parseMochaCounts, renderSummary, singleStep, type StepResult } from './lib/test-summary.js';
-import { fillMirror } from './fill-mirror.js';
+import { fillMirror } from './lib/fill-mirror.js';
 
 $.verbose = true;
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');

@@ -2,9 +2,9 @@
 // they deploy or test: the lab, the test runner and the deploy benchmark. It reports what the
 // mirror holds; each caller decides what a missing cluster tarball means for it.
 import { $, path } from 'zx';
-import { EXIT_OK, EXIT_SOME_UNAVAILABLE, type ArtifactResult } from './lib/artifacts.js';
+import { EXIT_OK, EXIT_SOME_UNAVAILABLE, type ArtifactResult } from './artifacts.js';
 
-const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 
 export interface MirrorFill {
   exitCode: number;

@@ -1,0 +1,74 @@
+// `lab up`, `lab down` and `lab deploy`: the parts put together in order.
+import * as path from 'node:path';
+import { $ } from 'zx';
+import { VM_CLUSTER_ROLE_TAGS } from '../artifacts.js';
+import { fillMirror } from '../fill-mirror.js';
+import { labClusterVars } from '../lab-inventory.js';
+import { hostsInGroup, labHosts, labPorts, labScheme } from '../lab-topology.js';
+import { elapsed, inventoryDir, LabError, log, repoRoot, tlsDir } from './common.js';
+import { ensureHost, removeHosts, waitForSystemd } from './containers.js';
+import { ensureImage } from './image.js';
+import { writeInventory } from './inventory.js';
+import { ensureMirror, stopMirror } from './mirror.js';
+import { ensureNetwork, removeNetwork } from './network.js';
+
+export async function up(): Promise<void> {
+  const start = Date.now();
+  const image = await ensureImage();
+  await ensureNetwork();
+  await Promise.all(labHosts.map((h) => ensureHost(h, image)));
+  await waitForSystemd(labHosts);
+  await writeInventory();
+  await ensureMirror();
+  log(`up: ${labHosts.length} hosts ready in ${elapsed(start)}; inventory ${path.relative(repoRoot, inventoryDir)}/`);
+}
+
+export async function down(): Promise<void> {
+  await removeHosts();
+  await removeNetwork();
+  await stopMirror();
+}
+
+/** Fills the artifact mirror; returns why the cluster tarball is missing, if it is. */
+async function ensureArtifacts(): Promise<string | undefined> {
+  const mirror = await fillMirror();
+  if (!mirror.usable) {
+    throw new LabError(`npm run artifacts failed (exit ${mirror.exitCode}):\n${mirror.stderr.slice(-2000)}`);
+  }
+  const cluster = mirror.missingCluster;
+  return cluster ? `${path.basename(cluster.file)}: ${cluster.reason}` : undefined;
+}
+
+export async function deploy(edgeOnly: boolean): Promise<void> {
+  const start = Date.now();
+  await up();
+  const missingCluster = await ensureArtifacts();
+  if (missingCluster !== undefined && !edgeOnly) {
+    throw new LabError(
+      `the VictoriaMetrics cluster tarball is not in the mirror, so vmstorage, vminsert and vmselect cannot be deployed:\n  ${missingCluster}\n` +
+        `Put the official release tarball and its _checksums.txt into ~/.cache/vmha/artifacts/victoriametrics/v<version>/ and run again,\n` +
+        `or deploy the tiers that have binaries: npm run lab -- deploy --edge`,
+    );
+  }
+  const venvBin = path.join(repoRoot, '.venv', 'bin');
+  const limit = edgeOnly ? ['--skip-tags', VM_CLUSTER_ROLE_TAGS] : [];
+  log(`ansible-playbook site.yml ${limit.join(' ')}`);
+  const playbook = await $({
+    nothrow: true,
+    cwd: path.join(repoRoot, 'ansible'),
+    env: { ...process.env, PATH: `${venvBin}:${process.env.PATH ?? ''}` },
+    stdio: ['inherit', 'inherit', 'inherit'],
+  })`${venvBin}/ansible-playbook -i ${inventoryDir} site.yml ${limit}`;
+  if (playbook.exitCode !== 0) throw new LabError(`ansible-playbook site.yml failed (exit ${playbook.exitCode}); see its output above`);
+  const check = edgeOnly ? 'scripts/verify/edge.ts' : 'scripts/verify/data-path.ts';
+  log(`checking the deployed stack with ${check}`);
+  const verify = await $({ nothrow: true, cwd: repoRoot, stdio: ['inherit', 'inherit', 'inherit'] })`node --import ./scripts/register-ts.mjs ${check}`;
+  if (verify.exitCode !== 0) throw new LabError(`${check} found problems; see above`);
+  log(`deployed in ${elapsed(start)}`);
+  const [lb] = hostsInGroup('lb_select');
+  console.log(
+    edgeOnly
+      ? 'Edge tiers deployed and verified. The cluster tiers need the cluster tarball (see README, "Status").'
+      : `Stack deployed. Graphs: vmui at ${labScheme}://${lb?.address}:${labPorts.lb_select}/select/0/vmui/ (user ${labClusterVars(tlsDir).vmha_read_username}, password in .lab/inventory/group_vars/all/secrets.yml, CA .lab/tls/ca.crt); npm run lab -- status --json prints write_url and read_url.`,
+  );
+}
