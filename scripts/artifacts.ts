@@ -20,6 +20,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { $ } from 'zx';
+import { parseCli } from './lib/cli.js';
 import {
   type ArtifactResult,
   type ArtifactSpec,
@@ -28,7 +29,6 @@ import {
   EXIT_FAILURE,
   EXIT_OK,
   EXIT_SOME_UNAVAILABLE,
-  EXIT_USAGE,
   VMUTILS_BACKUP_APPS,
   artifactSpecs,
   exitCodeFor,
@@ -67,45 +67,31 @@ interface Options {
   versionsFile: string;
 }
 
-function parseArgs(argv: string[]): Options {
-  const opts: Options = {
-    json: false,
-    verifyOnly: false,
-    withBackupTools: false,
-    noOfficial: false,
-    noBuild: false,
-    mirrorRoot: path.join(repoRoot, '.cache/mirror'),
-    versionsFile: path.join(repoRoot, 'ansible/versions.yml'),
+function parseOptions(): Options {
+  const { values } = parseCli('artifacts', USAGE, {
+    options: {
+      json: { type: 'boolean', default: false },
+      'verify-only': { type: 'boolean', default: false },
+      'with-backup-tools': { type: 'boolean', default: false },
+      'no-official': { type: 'boolean', default: false },
+      'no-build': { type: 'boolean', default: false },
+      mirror: { type: 'string', default: path.join(repoRoot, '.cache/mirror') },
+      versions: { type: 'string', default: path.join(repoRoot, 'ansible/versions.yml') },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  return {
+    json: values.json,
+    verifyOnly: values['verify-only'],
+    withBackupTools: values['with-backup-tools'],
+    noOfficial: values['no-official'],
+    noBuild: values['no-build'],
+    mirrorRoot: path.resolve(values.mirror),
+    versionsFile: path.resolve(values.versions),
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--json') opts.json = true;
-    else if (arg === '--verify-only') opts.verifyOnly = true;
-    else if (arg === '--with-backup-tools') opts.withBackupTools = true;
-    else if (arg === '--no-official') opts.noOfficial = true;
-    else if (arg === '--no-build') opts.noBuild = true;
-    else if (arg === '--mirror') {
-      const dir = argv[++i];
-      if (!dir) usage('--mirror needs a directory');
-      opts.mirrorRoot = path.resolve(dir);
-    } else if (arg === '--versions') {
-      const file = argv[++i];
-      if (!file) usage('--versions needs a file');
-      opts.versionsFile = path.resolve(file);
-    } else if (arg === '-h' || arg === '--help') {
-      console.log(USAGE);
-      process.exit(EXIT_OK);
-    } else usage(`unknown argument '${arg}'`);
-  }
-  return opts;
 }
 
-function usage(problem: string): never {
-  console.error(`artifacts: ${problem}\n${USAGE}`);
-  process.exit(EXIT_USAGE);
-}
-
-const opts = parseArgs(process.argv.slice(2));
+const opts = parseOptions();
 const cacheRoot = path.join(process.env.VMHA_CACHE_DIR || path.join(os.homedir(), '.cache/vmha'), 'artifacts');
 // Human progress goes to stderr so that --json output on stdout stays machine-readable.
 const log = (message: string): void => void process.stderr.write(`artifacts: ${message}\n`);

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseCli } from './lib/cli.js';
 import { generateFromSources, validateSources } from './lib/inventory/index.js';
 import { readInventory } from './lib/inventory/read.js';
 import { sizesForTotal, syntheticInventory } from './lib/inventory/synthetic.js';
@@ -17,8 +17,13 @@ const UNCHANGED_TARGET_MS = 1000;
 const CHANGED_TARGET_MS = 8000;
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
-const { values } = parseArgs({
-  options: { hosts: { type: 'string', default: '10000' }, runs: { type: 'string', default: '5' } },
+const USAGE = 'usage: node --import ./scripts/register-ts.mjs scripts/bench-inventory.ts [--hosts N] [--runs N]';
+const { values } = parseCli('bench-inventory', USAGE, {
+  options: {
+    hosts: { type: 'string', default: '10000' },
+    runs: { type: 'string', default: '5' },
+    help: { type: 'boolean', short: 'h' },
+  },
 });
 const hostCount = Number(values.hosts);
 const runs = Math.max(1, Number(values.runs));

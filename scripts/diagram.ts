@@ -6,7 +6,7 @@
 // stale (the example's is reports/topology.svg: `npm run diagram -- -i ansible/inventories/example -o reports/topology.svg`).
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCli } from './lib/cli.js';
 import { formatFinding } from './lib/inventory/index.js';
 import { InventoryPathError, resolveCliPath } from './lib/inventory/read.js';
 import { renderInventoryDiagram } from './lib/diagram-svg.js';
@@ -14,25 +14,15 @@ import { renderInventoryDiagram } from './lib/diagram-svg.js';
 const USAGE = 'usage: npm run diagram -- -i <inventory directory or hosts file> [-o <file.svg>] [--check] [--dot]';
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        inventory: { type: 'string', short: 'i' },
-        output: { type: 'string', short: 'o' },
-        check: { type: 'boolean', default: false },
-        dot: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    console.error(`diagram: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const { values } = parseCli('diagram', USAGE, {
+    options: {
+      inventory: { type: 'string', short: 'i' },
+      output: { type: 'string', short: 'o' },
+      check: { type: 'boolean', default: false },
+      dot: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   const input = resolveCliPath(values.inventory ?? '');
   let rendered;
   try {

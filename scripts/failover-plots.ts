@@ -7,16 +7,22 @@
 //   --check  writes nothing; exits 1 when an SVG or the markdown section is stale or missing
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCli } from './lib/cli.js';
 import { faultName, type FaultResult } from './lib/failover.js';
 import { plotFileName, renderTimelineSection, timelineTitle, updateMarkdownSection } from './lib/failover-plots.js';
 import { renderVegaLiteSvg, sharedDomain, timelineSpec, type FaultTimeline } from './lib/failover-timeline.js';
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
+const USAGE = 'usage: node --import ./scripts/register-ts.mjs scripts/failover-plots.ts [--report failover] [--check]';
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: { report: { type: 'string', default: 'failover' }, check: { type: 'boolean', default: false } },
+  const { values } = parseCli('failover-plots', USAGE, {
+    options: {
+      report: { type: 'string', default: 'failover' },
+      check: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const report = values.report!;
   if (!/^[a-z0-9-]+$/.test(report)) throw new Error(`--report: '${report}' is not a plain report name`);

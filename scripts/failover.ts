@@ -11,7 +11,8 @@
 //   --merge   merge these results into an existing report (chunked runs under the lab lock)
 // Run under the lab lock: flock /tmp/vmha-lab.lock node ... scripts/failover.ts
 // Targets only lab hosts (docker exec / pause / network on the lab containers) and their addresses.
-import { $, argv, fs, path } from 'zx';
+import { $, fs, path } from 'zx';
+import { parseCli } from './lib/cli.js';
 import {
   ciFaultSubset,
   countLost,
@@ -542,9 +543,20 @@ const plan = faultPlan(hostsByGroup, scrapeSeconds, {
   maxTotalSeconds: 2400,
   maxFaults: 30,
 });
-const names: string[] = argv.ci ? [...ciFaultSubset] : argv.faults ? String(argv.faults).split(',') : plan.map(faultName);
+const USAGE =
+  'usage: node --import ./scripts/register-ts.mjs scripts/failover.ts [--faults vmagent/stop,vmstorage/freeze | --ci] [--report failover] [--merge]';
+const { values: argv } = parseCli('failover', USAGE, {
+  options: {
+    faults: { type: 'string' },
+    ci: { type: 'boolean', default: false },
+    report: { type: 'string', default: 'failover' },
+    merge: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+const names: string[] = argv.ci ? [...ciFaultSubset] : argv.faults ? argv.faults.split(',') : plan.map(faultName);
 const selected = selectFaults(plan, names);
-const reportName = String(argv.report ?? 'failover');
+const reportName = argv.report;
 if (!/^[a-z0-9-]+$/.test(reportName)) throw new Error(`--report: '${reportName}' is not a plain report name`);
 
 await heal();

@@ -4,33 +4,23 @@
 // --schemas (re)writes schemas/*.schema.json from scripts/lib/inventory/schema.ts.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCli } from './lib/cli.js';
 import { formatFinding } from './lib/inventory/index.js';
 import { checkGenerated, generateVars, InventoryPathError, resolveCliPath } from './lib/inventory/read.js';
 
 const USAGE = 'usage: npm run generate -- -i <inventory directory or hosts file> [--check] [--stdout] [--vault-password-file <file>] | --schemas';
 
 async function main(): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        inventory: { type: 'string', short: 'i' },
-        check: { type: 'boolean', default: false },
-        'vault-password-file': { type: 'string' },
-        stdout: { type: 'boolean', default: false },
-        schemas: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    console.error(`generate: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const { values } = parseCli('generate', USAGE, {
+    options: {
+      inventory: { type: 'string', short: 'i' },
+      check: { type: 'boolean', default: false },
+      'vault-password-file': { type: 'string' },
+      stdout: { type: 'boolean', default: false },
+      schemas: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   if (values.schemas) {
     const { renderSchemaFiles, SCHEMAS_DIR } = await import('./lib/inventory/schema-files.js');
     for (const [name, text] of Object.entries(renderSchemaFiles())) {

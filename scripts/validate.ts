@@ -1,7 +1,7 @@
 // npm run validate -- -i <inventory> [--json]
 // Checks an inventory against the schemas and the topology and security rules.
 // Exit 0: valid (warnings allowed); 1: errors; 2: bad usage or path.
-import { parseArgs } from 'node:util';
+import { parseCli } from './lib/cli.js';
 import { formatFinding, reportJson } from './lib/inventory/index.js';
 import { InventoryPathError, resolveCliPath, validateInventory } from './lib/inventory/read.js';
 
@@ -11,24 +11,14 @@ const USAGE =
   '  only with a vault password (--vault-password-file, or ANSIBLE_VAULT_PASSWORD_FILE)';
 
 function main(): number {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        inventory: { type: 'string', short: 'i' },
-        json: { type: 'boolean', default: false },
-        'vault-password-file': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    console.error(`validate: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const { values } = parseCli('validate', USAGE, {
+    options: {
+      inventory: { type: 'string', short: 'i' },
+      json: { type: 'boolean', default: false },
+      'vault-password-file': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   let report;
   try {
     const vaultPasswordFile = values['vault-password-file'] ? resolveCliPath(values['vault-password-file']) : undefined;

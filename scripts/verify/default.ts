@@ -10,11 +10,17 @@
 // Afterwards edge runs again: reports/unit-security.md is measured on units that passed the load check.
 // `node scripts/verify/default.ts data-path 'vmui --vmselect-stopped'` runs only the named parts.
 import { $, path } from 'zx';
+import { parseCli } from '../lib/cli.js';
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 // a part is a script under scripts/verify/ and its arguments
 const allParts = ['edge', 'data-path', 'access-matrix', 'dashboards', 'vmui', 'vmui --vmselect-stopped', 'load', 'edge'];
-const wanted = process.argv.slice(2);
+const USAGE = `usage: node --import ./scripts/register-ts.mjs scripts/verify/default.ts ['<part> [args]' ...]   (parts: ${[...new Set(allParts)].join(', ')})`;
+// Positionals only: a part's own flags ('vmui --vmselect-stopped') travel inside its quoted word.
+const { positionals: wanted } = parseCli('verify default', USAGE, {
+  options: { help: { type: 'boolean', short: 'h' } },
+  allowPositionals: true,
+});
 const parts = wanted.length > 0 ? wanted : allParts;
 const results: { part: string; ok: boolean; seconds: number }[] = [];
 for (const part of parts) {

@@ -8,8 +8,9 @@
 //                       the check must FAIL then; exits 0 only when it did.
 // Changes the lab (writes a probe series; with --vmselect-stopped stops services): run under the
 // lab lock. Needs `bash scripts/ensure-toolchain.sh --browser`.
-import { $, argv, fs, os, path, sleep } from 'zx';
+import { $, fs, os, path, sleep } from 'zx';
 import { chromium } from 'playwright-core';
+import { parseCli } from '../lib/cli.js';
 import { hostsInGroup, labClusterSettings, labPorts } from '../lib/lab-topology.js';
 import { judgeVmui, queryRangePoints, vmuiUrl, type BrowserEvents } from '../lib/vmui-check.js';
 import { http, onHost } from './lab-client.js';
@@ -17,7 +18,11 @@ import { labCa, labCaFile, labCredentials } from './lab-credentials.js';
 
 $.verbose = false;
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const stopVmselect = Boolean(argv['vmselect-stopped']);
+const USAGE = 'usage: node --import ./scripts/register-ts.mjs scripts/verify/vmui.ts [--vmselect-stopped]';
+const { values } = parseCli('vmui', USAGE, {
+  options: { 'vmselect-stopped': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+});
+const stopVmselect = values['vmselect-stopped'];
 
 const { write, read } = await labCredentials();
 const ca = await labCa();
