@@ -2,7 +2,7 @@
 // lint, the artifact mirror, then the Molecule scenarios on the lab hosts.
 // Usage: npm test [-- --only typecheck,unit,lint,artifacts,molecule] [--scenario default,retention,failover,edge]
 import { $, argv, fs, path } from 'zx';
-import { parseMochaCounts, renderSummary, singleStep, type StepResult } from './lib/test-summary.js';
+import { mochaFailures, parseMochaCounts, renderSummary, singleStep, type StepResult } from './lib/test-summary.js';
 import { fillMirror } from './lib/fill-mirror.js';
 
 $.verbose = true;
@@ -27,8 +27,13 @@ if (only.has('typecheck')) {
 }
 
 if (only.has('unit')) {
-  const [run, seconds] = await timed(() => $({ env, nothrow: true })`npx mocha --reporter spec`);
-  const counts = parseMochaCounts(run.stdout);
+  // mocha's JSON reporter writes the result to a file (counts and failures read from it, not from text).
+  const resultFile = path.join(repoRoot, '.cache', 'mocha-result.json');
+  await fs.remove(resultFile);
+  const [run, seconds] = await timed(() => $({ env, nothrow: true })`npx mocha --reporter json --reporter-option output=${resultFile}`);
+  const json = (await fs.pathExists(resultFile)) ? await fs.readFile(resultFile, 'utf8') : '';
+  for (const failure of mochaFailures(json)) console.log(`  unit test failed: ${failure}`);
+  const counts = parseMochaCounts(json);
   if (counts === undefined) {
     steps.push(singleStep('unit tests (mocha)', 'failed', seconds, `mocha exited ${run.exitCode} without a result`));
   } else {

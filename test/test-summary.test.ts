@@ -1,17 +1,46 @@
 import { expect } from 'chai';
-import { parseMochaCounts, renderSummary, singleStep, totals } from '../scripts/lib/test-summary.js';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mochaFailures, parseMochaCounts, renderSummary, singleStep, totals } from '../scripts/lib/test-summary.js';
+
+const mochaBin = fileURLToPath(new URL('../node_modules/mocha/bin/mocha.js', import.meta.url));
 
 describe('test summary', () => {
-  it('reads mocha footer counts', () => {
-    expect(parseMochaCounts('\n  41 passing (2s)\n  2 pending\n  1 failing\n')).to.deep.equal({
-      passing: 41,
-      failing: 1,
-      pending: 2,
+  it('reads the counts of mocha\'s JSON reporter', () => {
+    const json = JSON.stringify({
+      stats: { suites: 3, tests: 44, passes: 41, pending: 2, failures: 1, duration: 2000 },
+      tests: [],
+      pending: [],
+      failures: [{ title: 'adds', fullTitle: 'math adds', err: { message: 'expected 3 to equal 4\n+ expected - actual' } }],
+      passes: [],
     });
+    expect(parseMochaCounts(json)).to.deep.equal({ passing: 41, failing: 1, pending: 2 });
+    expect(mochaFailures(json)).to.deep.equal(['math adds: expected 3 to equal 4']);
   });
 
-  it('returns undefined when mocha printed no footer', () => {
+  it('returns undefined when mocha wrote no result', () => {
     expect(parseMochaCounts('Error: cannot find module')).to.equal(undefined);
+    expect(parseMochaCounts('{"stats": {}}')).to.equal(undefined);
+    expect(parseMochaCounts('')).to.equal(undefined);
+  });
+
+  it('reads what mocha itself writes with --reporter json', async function () {
+    this.timeout(60_000);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vmha-mocha-json-'));
+    try {
+      const spec = path.join(dir, 'sample.test.cjs');
+      writeFileSync(spec, "it('passes', () => {});\nit('fails', () => { throw new Error('no'); });\nit.skip('waits', () => {});\n");
+      const out = path.join(dir, 'result.json');
+      spawnSync(process.execPath, [mochaBin, '--no-config', '--reporter', 'json', '--reporter-option', `output=${out}`, spec], { encoding: 'utf8' });
+      const json = readFileSync(out, 'utf8');
+      expect(parseMochaCounts(json)).to.deep.equal({ passing: 1, failing: 1, pending: 1 });
+      expect(mochaFailures(json)).to.deep.equal(['fails: no']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('sums steps and ends with the closing line CI reads', () => {

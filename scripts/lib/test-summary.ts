@@ -19,15 +19,34 @@ export interface MochaCounts {
   pending: number;
 }
 
-/** Reads mocha's spec-reporter footer ("12 passing", "1 failing", "2 pending"). */
-export function parseMochaCounts(output: string): MochaCounts | undefined {
-  const pick = (word: string): number | undefined => {
-    const match = new RegExp(`^\\s*(\\d+) ${word}\\b`, 'm').exec(output);
-    return match ? Number(match[1]) : undefined;
-  };
-  const passing = pick('passing');
-  if (passing === undefined) return undefined;
-  return { passing, failing: pick('failing') ?? 0, pending: pick('pending') ?? 0 };
+/** The parts of mocha's JSON reporter output (`--reporter json`) the summary reads. */
+interface MochaJson {
+  stats: { passes: number; failures: number; pending: number };
+  failures: { fullTitle: string; err: { message?: string } }[];
+}
+
+function readMochaJson(json: string): MochaJson | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  const stats = (parsed as Partial<MochaJson> | null)?.stats;
+  if (!stats || ![stats.passes, stats.failures, stats.pending].every(Number.isInteger)) return undefined;
+  return parsed as MochaJson;
+}
+
+/** The counts of mocha's JSON reporter output; undefined when mocha wrote no result. */
+export function parseMochaCounts(json: string): MochaCounts | undefined {
+  const result = readMochaJson(json);
+  if (!result) return undefined;
+  return { passing: result.stats.passes, failing: result.stats.failures, pending: result.stats.pending };
+}
+
+/** One line per failed test of mocha's JSON reporter output: its full title and the error message. */
+export function mochaFailures(json: string): string[] {
+  return (readMochaJson(json)?.failures ?? []).map((f) => `${f.fullTitle}: ${(f.err.message ?? '').split('\n')[0]}`);
 }
 
 /** A step that is one check: it passed, failed or was skipped as a whole. */
