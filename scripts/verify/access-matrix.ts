@@ -6,7 +6,8 @@
 // and snapshot lists before and after); the load balancers must slow password guessing while the
 // right credentials keep working. Writes reports/access-matrix.{md,json}.
 // Changes the lab (probe samples, snapshots; all removed at the end): run under the lab lock.
-import { $, fs, path } from 'zx';
+import { $, fs, path, sleep } from 'zx';
+import { pollUntil } from '../lib/poll.js';
 import {
   curlScript,
   gatewaySource,
@@ -136,14 +137,12 @@ async function flushStorage(): Promise<void> {
 }
 /** Polls the probe series until `want` holds (writes are searchable after vminsert's buffer and a flush). */
 async function waitForSeries(want: (series: string[]) => boolean, seconds = 20): Promise<string[]> {
-  const deadline = Date.now() + seconds * 1000;
-  let series = await probeSeries();
-  while (!want(series) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    await flushStorage();
-    series = await probeSeries();
-  }
-  return series;
+  let reads = 0;
+  const read = async () => {
+    if (reads++ > 0) await flushStorage();
+    return probeSeries();
+  };
+  return (await pollUntil(read, want, { everyMs: 1000, seconds })).value;
 }
 async function deleteProbes(match: string): Promise<void> {
   const url = `${vmselectUrl}/delete/0/prometheus/api/v1/admin/tsdb/delete_series?match[]=${encodeURIComponent(match)}&authKey=${encodeURIComponent(secrets.vmha_delete_auth_key)}`;
@@ -171,7 +170,7 @@ checks.expect('setup: the sentinel series is the only probe series', JSON.string
 // ---- phase 1: everything without the right credentials, from everywhere; nothing may change
 const snapshotsBefore = await snapshotLists();
 const denied = await send((r) => r.credentials !== 'right');
-await new Promise((resolve) => setTimeout(resolve, 1500)); // vminsert's buffer, had a refused write gone in
+await sleep(1500); // vminsert's buffer, had a refused write gone in
 await flushStorage();
 stateCheck('probe series (a refused write would add one, a refused delete would remove the sentinel)', setupSeries, await probeSeries());
 stateCheck('snapshot lists of every vmstorage', snapshotsBefore, await snapshotLists());

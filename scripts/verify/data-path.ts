@@ -4,6 +4,7 @@
 // deduplicated series per target; a probe series of this check's own, written through the write
 // DNS name, reads back complete; a write that the load balancers refuse changes nothing.
 import { sleep } from 'zx';
+import { pollUntil } from '../lib/poll.js';
 import { hostsInGroup, labClusterSettings, labHosts, labPorts, labScheme, type LabGroup } from '../lib/lab-topology.js';
 import { copyToHost, onHost } from './lab-client.js';
 import { labCaFile, labCredentials, labSecrets } from './lab-credentials.js';
@@ -38,23 +39,24 @@ const url = `${labScheme}://${labClusterSettings.read_dns_name}:${labPorts.lb_se
 // Grafana's host queries as Grafana does: through the read DNS name, trusting the lab CA.
 const clientCa = '/root/vmha-lab-ca.pem';
 await copyToHost(grafana.name, labCaFile, clientCa);
-const deadline = Date.now() + 120_000; // the first scrapes need a few intervals to land
 let response: QueryResponse | undefined;
 let lastError = '';
-while (Date.now() < deadline) {
+const queryUp = async (): Promise<number> => {
   const query = await onHost(
     grafana.name,
     `curl -sf --max-time 10 --cacert ${clientCa} -u '${read.username}:${read.password}' --data-urlencode 'query=up{job="node_exporter"}' ${url}`,
   );
   try {
     response = JSON.parse(query.stdout) as QueryResponse;
-    if (response.data.result.length >= labHosts.length) break;
     lastError = `${response.data.result.length} series so far`;
+    return response.data.result.length;
   } catch {
     lastError = query.stdout + query.stderr;
+    return 0;
   }
-  await sleep(5000);
-}
+};
+// the first scrapes need a few intervals to land
+await pollUntil(queryUp, (count) => count >= labHosts.length, { everyMs: 5000, seconds: 120 });
 const series = response?.data.result ?? [];
 checks.expect('query through the read DNS name answers', response?.status === 'success', lastError);
 checks.expect('answer is complete (isPartial false)', response?.isPartial !== true, String(response?.isPartial));
@@ -99,13 +101,11 @@ const curlAs = (who: string) => `curl -s -o /dev/null -w '%{http_code}' --max-ti
 const wrote = await onHost(writer.name, `printf '%s\n' '${probeLines}' | ${curlAs(`-u '${write.username}:${write.password}'`)} --data-binary @- ${writeBase}/api/v1/import/prometheus`);
 checks.expect(`probe: ${probeSamples} samples written through ${labClusterSettings.write_dns_name}`, wrote.stdout === '204', wrote.stdout + wrote.stderr);
 const exportProbe = `curl -sf --max-time 10 --cacert ${clientCa} -u '${read.username}:${read.password}' --data-urlencode 'match[]=vmha_probe_default{run="${run}"}' --data-urlencode nocache=1 ${readBase}/api/v1/export`;
-let readBack = 0;
-for (const deadlineProbe = Date.now() + 30_000; Date.now() < deadlineProbe; ) {
+const exportedSamples = async (): Promise<number> => {
   const exported = await onHost(grafana.name, exportProbe);
-  readBack = exported.stdout.split('\n').filter(Boolean).reduce((n, line) => n + ((JSON.parse(line) as { values: number[] }).values.length), 0);
-  if (readBack >= probeSamples) break;
-  await sleep(1000);
-}
+  return exported.stdout.split('\n').filter(Boolean).reduce((n, line) => n + ((JSON.parse(line) as { values: number[] }).values.length), 0);
+};
+const readBack = (await pollUntil(exportedSamples, (n) => n >= probeSamples, { everyMs: 1000, seconds: 30 })).value;
 checks.expect(`probe: all ${probeSamples} samples read back through ${labClusterSettings.read_dns_name}`, readBack === probeSamples, `${readBack} read back`);
 
 // A refused write changes nothing. The vmagents are stopped for the few seconds of this check (on
@@ -139,12 +139,12 @@ await Promise.all(vmagentHosts.map((host) => onHost(host.name, 'systemctl stop v
 try {
   // Writes already acknowledged leave vminsert's buffers within about 200 ms: wait until the counters rest.
   let before = await rowCounters();
-  for (let tries = 0; tries < 20; tries++) {
-    await sleep(1000);
-    const now = await rowCounters();
-    if (JSON.stringify(now) === JSON.stringify(before)) break;
+  await sleep(1000);
+  await pollUntil(rowCounters, (now) => {
+    const resting = JSON.stringify(now) === JSON.stringify(before);
     before = now;
-  }
+    return resting;
+  }, { everyMs: 1000, attempts: 20 });
   const seriesBefore = await seriesCount();
   const refused: string[] = [];
   for (const lb of hostsInGroup('lb_insert')) {

@@ -18,6 +18,7 @@
 // From another verify script: await runLoadCheck(checks)
 import { pathToFileURL } from 'node:url';
 import { fs, os, path } from 'zx';
+import { pollUntil } from '../lib/poll.js';
 import { parseExportLines, syntheticImportLines } from '../lib/failover.js';
 import { hostsInGroup, labClusterSettings, labHosts, labPorts, type LabGroup, type LabHost } from '../lib/lab-topology.js';
 import {
@@ -95,17 +96,10 @@ const vmGroupOf = (host: LabHost): LabGroup => {
   return group;
 };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Polls `probe` until it returns ok or `seconds` pass; returns the last result and the time taken. */
 async function waitFor<T>(seconds: number, probe: () => Promise<{ ok: boolean; value: T }>, everyMs = 1000): Promise<{ ok: boolean; value: T; seconds: number }> {
-  const started = Date.now();
-  for (;;) {
-    const result = await probe();
-    const elapsed = (Date.now() - started) / 1000;
-    if (result.ok || elapsed >= seconds) return { ...result, seconds: elapsed };
-    await sleep(everyMs);
-  }
+  const polled = await pollUntil(probe, (result) => result.ok, { everyMs, seconds });
+  return { ...polled.value, seconds: polled.seconds };
 }
 
 export interface LoadCheckSummary {

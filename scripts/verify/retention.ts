@@ -8,7 +8,8 @@
 //   restart (one vmstorage at a time) with no failed read; the original retention is restored the
 //   same way afterwards.
 // Changes the lab: run it under the lab lock.
-import { $, fs, path } from 'zx';
+import { $, fs, path, sleep } from 'zx';
+import { pollUntil } from '../lib/poll.js';
 import yaml from 'js-yaml';
 import { parseLabSecrets, labInventoryFiles } from '../lib/lab-inventory.js';
 import { errorSeconds, parseExportLines, syntheticImportLines } from '../lib/failover.js';
@@ -21,7 +22,6 @@ import { makeClient, request, type Client } from './dns-client.js';
 $.verbose = false;
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const env = { ...process.env, PATH: `${path.join(repoRoot, '.venv', 'bin')}:${process.env.PATH ?? ''}` };
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (message: string): void => console.log(`${new Date().toISOString().slice(11, 19)} ${message}`);
 const checks = new CheckRecorder();
 const dayMs = 86_400_000;
@@ -93,12 +93,8 @@ async function readBack(match: string, fromMs: number, toMs: number): Promise<nu
 }
 
 async function waitHealthy(host: string, port: number): Promise<boolean> {
-  for (let i = 0; i < 120; i++) {
-    const run = await onHost(host, `curl -s -o /dev/null -w '%{http_code}' --max-time 2 http://127.0.0.1:${port}/health`);
-    if (run.stdout.trim() === '200') return true;
-    await sleep(500);
-  }
-  return false;
+  const health = () => onHost(host, `curl -s -o /dev/null -w '%{http_code}' --max-time 2 http://127.0.0.1:${port}/health`);
+  return (await pollUntil(health, (run) => run.stdout.trim() === '200', { everyMs: 500, attempts: 120 })).ok;
 }
 
 /** A reader at 1 Hz through the read DNS name while `work` runs; returns the failed reads. */

@@ -1,6 +1,7 @@
 // The lab's host containers: one per inventory host, systemd as PID 1, fixed address.
-import { $, sleep } from 'zx';
+import { $ } from 'zx';
 import { type LabHost, labLabel, labNetwork } from '../lab-topology.js';
+import { pollUntil } from '../poll.js';
 import { docker, LabError, log } from './common.js';
 
 const systemdWaitSeconds = 120;
@@ -86,12 +87,8 @@ export async function systemdState(name: string, waitSeconds = 0): Promise<strin
 /** Waits (bounded) until systemd finished booting; right after `docker run` the bus may not answer yet. */
 async function bootedState(name: string): Promise<string> {
   const deadline = Date.now() + systemdWaitSeconds * 1000;
-  let state = '';
-  while (Date.now() < deadline) {
-    state = await systemdState(name, Math.max(1, Math.ceil((deadline - Date.now()) / 1000)));
-    if (state === 'running' || state === 'degraded') return state;
-    await sleep(500);
-  }
+  const waitingState = () => systemdState(name, Math.max(1, Math.ceil((deadline - Date.now()) / 1000)));
+  const { value: state } = await pollUntil(waitingState, (s) => s === 'running' || s === 'degraded', { everyMs: 500, seconds: systemdWaitSeconds });
   return state || 'unreachable';
 }
 

@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { sleep } from 'zx';
 import { labMirrorPort, labMirrorUrl } from '../lab-topology.js';
+import { pollUntil } from '../poll.js';
 import { labDir, LabError, log, repoRoot } from './common.js';
 
 const mirrorDir = path.join(repoRoot, '.cache', 'mirror');
@@ -32,12 +32,9 @@ export async function ensureMirror(): Promise<void> {
   );
   child.unref();
   await fsp.writeFile(mirrorPidFile, `${child.pid}\n`);
-  for (let i = 0; i < 50; i++) {
-    if (await mirrorAnswers()) {
-      log(`mirror ${labMirrorUrl} serving ${path.relative(repoRoot, mirrorDir)}/ (pid ${child.pid})`);
-      return;
-    }
-    await sleep(100);
+  if ((await pollUntil(mirrorAnswers, (up) => up, { everyMs: 100, attempts: 50 })).ok) {
+    log(`mirror ${labMirrorUrl} serving ${path.relative(repoRoot, mirrorDir)}/ (pid ${child.pid})`);
+    return;
   }
   throw new LabError(`the mirror server did not answer on ${labMirrorUrl} within 5 s (see .lab/mirror.log)`);
 }
