@@ -2,6 +2,8 @@
 // process, in the order a failure is cheapest to read, and fails when any part fails.
 //   edge          tiers around the cluster, firewall, DNS, auth at the load balancers, unit exposure
 //   data-path     health, one deduplicated series per target, probe write/read, refused writes change nothing
+//   site          `npm run verify -- -i .lab/inventory`, the operator's post-deploy check, passes; with
+//                 one vmstorage stopped it must fail and name the health check
 //   access-matrix every component endpoint from every host, with and without credentials
 //   dashboards    every provisioned Grafana panel query returns data through the read DNS name
 //   vmui          vmui in headless chromium through the read load balancer draws a probe series;
@@ -14,7 +16,7 @@ import { parseCli } from '../lib/cli.js';
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 // a part is a script under scripts/verify/ and its arguments
-const allParts = ['edge', 'data-path', 'access-matrix', 'dashboards', 'vmui', 'vmui --vmselect-stopped', 'load', 'edge'];
+const allParts = ['edge', 'data-path', 'site', 'access-matrix', 'dashboards', 'vmui', 'vmui --vmselect-stopped', 'load', 'edge'];
 const USAGE = `usage: node --import ./scripts/register-ts.mjs scripts/verify/default.ts ['<part> [args]' ...]   (parts: ${[...new Set(allParts)].join(', ')})`;
 // Positionals only: a part's own flags ('vmui --vmselect-stopped') travel inside its quoted word.
 const { positionals: wanted } = parseCli('verify default', USAGE, {
