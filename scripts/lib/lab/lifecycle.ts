@@ -11,15 +11,19 @@ import { ensureImage } from './image.js';
 import { writeInventory } from './inventory.js';
 import { ensureMirror, stopMirror } from './mirror.js';
 import { ensureNetwork, removeNetwork } from './network.js';
+import { Progress } from '../progress.js';
 
-export async function up(): Promise<void> {
+/** Steps of `lab up`; `lab deploy` adds the mirror fill, site.yml and the smoke check. */
+const UP_STEPS = 6;
+
+export async function up(progress = new Progress({ label: 'lab', total: UP_STEPS })): Promise<void> {
   const start = Date.now();
-  const image = await ensureImage();
-  await ensureNetwork();
-  await Promise.all(labHosts.map((h) => ensureHost(h, image)));
-  await waitForSystemd(labHosts);
-  await writeInventory();
-  await ensureMirror();
+  const image = await progress.step('base image', () => ensureImage(), { streams: true });
+  await progress.step('network', () => ensureNetwork(), { streams: true });
+  await progress.step(`${labHosts.length} hosts`, () => Promise.all(labHosts.map((h) => ensureHost(h, image))), { streams: true });
+  await progress.step('systemd booted on every host', () => waitForSystemd(labHosts));
+  await progress.step('inventory', () => writeInventory());
+  await progress.step('artifact mirror server', () => ensureMirror(), { streams: true });
   log(`up: ${labHosts.length} hosts ready in ${elapsed(start)}; inventory ${path.relative(repoRoot, inventoryDir)}/`);
 }
 
@@ -41,8 +45,9 @@ async function ensureArtifacts(): Promise<string | undefined> {
 
 export async function deploy(edgeOnly: boolean): Promise<void> {
   const start = Date.now();
-  await up();
-  const missingCluster = await ensureArtifacts();
+  const progress = new Progress({ label: 'lab', total: UP_STEPS + 3 });
+  await up(progress);
+  const missingCluster = await progress.step('artifacts (cache, offline mirror, or a build)', () => ensureArtifacts());
   if (missingCluster !== undefined && !edgeOnly) {
     throw new LabError(
       `the VictoriaMetrics cluster tarball is not in the mirror, so vmstorage, vminsert and vmselect cannot be deployed:\n  ${missingCluster}\n` +
@@ -52,17 +57,16 @@ export async function deploy(edgeOnly: boolean): Promise<void> {
   }
   const venvBin = path.join(repoRoot, '.venv', 'bin');
   const limit = edgeOnly ? ['--skip-tags', VM_CLUSTER_ROLE_TAGS] : [];
-  log(`ansible-playbook site.yml ${limit.join(' ')}`);
-  const playbook = await $({
+  const playbook = await progress.step(`ansible-playbook site.yml ${limit.join(' ')}`.trim(), () => $({
     nothrow: true,
     cwd: path.join(repoRoot, 'ansible'),
     env: { ...process.env, PATH: `${venvBin}:${process.env.PATH ?? ''}` },
     stdio: ['inherit', 'inherit', 'inherit'],
-  })`${venvBin}/ansible-playbook -i ${inventoryDir} site.yml ${limit}`;
+  })`${venvBin}/ansible-playbook -i ${inventoryDir} site.yml ${limit}`, { streams: true });
   if (playbook.exitCode !== 0) throw new LabError(`ansible-playbook site.yml failed (exit ${playbook.exitCode}); see its output above`);
   const check = edgeOnly ? 'scripts/verify/edge.ts' : 'scripts/verify/data-path.ts';
-  log(`checking the deployed stack with ${check}`);
-  const verify = await $({ nothrow: true, cwd: repoRoot, stdio: ['inherit', 'inherit', 'inherit'] })`node --import ./scripts/register-ts.mjs ${check}`;
+  const verify = await progress.step(`smoke check ${check}`, () =>
+    $({ nothrow: true, cwd: repoRoot, stdio: ['inherit', 'inherit', 'inherit'] })`node --import ./scripts/register-ts.mjs ${check}`, { streams: true });
   if (verify.exitCode !== 0) throw new LabError(`${check} found problems; see above`);
   log(`deployed in ${elapsed(start)}`);
   const [lb] = hostsInGroup('lb_select');
