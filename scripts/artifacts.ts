@@ -38,6 +38,8 @@ import {
   missingMessage,
   nodeExporterLdflags,
   offlineMirrorDir,
+  promuLdflags,
+  alertmanagerTarDir,
   nodeExporterTarDir,
   parseChecksumFile,
   parseVersions,
@@ -294,6 +296,37 @@ async function fromBuild(spec: ArtifactSpec, work: string): Promise<{ dir: strin
     entries.push({ sha256: await sha256File(tarball), file: spec.tarball });
     // Like the official checksum files: the tarball first, then every binary in it.
     for (const member of members) entries.push({ sha256: await sha256File(path.join(stage, member)), file: member });
+  } else if (recipe.kind === 'alertmanager') {
+    // promu's linux/amd64 build (.promu.yml): pure Go, netgo. The module source has no web UI
+    // assets (ui/app/dist is built by npm/elm in the release pipeline and not part of the tag's
+    // module), so a small page saying so is embedded instead; the API and amtool are complete.
+    const topDir = alertmanagerTarDir(spec.version);
+    await fsp.mkdir(path.join(stage, topDir), { recursive: true });
+    const note = '<!doctype html><title>Alertmanager</title><p>Web UI not built: this Alertmanager was built from the Go module source, which has no UI assets. Use the API (/api/v2/) or amtool.</p>\n';
+    for (const ui of ['elm', 'mantine']) {
+      const uiDir = path.join(src, 'ui/app/dist', ui);
+      if (await exists(path.join(uiDir, 'index.html'))) continue;
+      await fsp.mkdir(uiDir, { recursive: true });
+      await fsp.writeFile(path.join(uiDir, 'index.html'), note);
+    }
+    for (const binary of recipe.binaries) {
+      const started = Date.now();
+      await goBuild(src, { CGO_ENABLED: '0' }, [
+        '-trimpath',
+        '-buildvcs=false',
+        '-ldflags',
+        promuLdflags(spec.version, module.time),
+        '-tags',
+        'netgo',
+        '-o',
+        path.join(stage, topDir, binary),
+        `./cmd/${binary}`,
+      ]);
+      log(`${spec.id}: built ${binary} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    }
+    for (const file of recipe.extraFiles) await fsp.copyFile(path.join(src, file), path.join(stage, topDir, path.basename(file)));
+    await writeTarball(tarball, stage, [topDir], 0, module.time);
+    entries.push({ sha256: await sha256File(tarball), file: spec.tarball });
   } else {
     const topDir = nodeExporterTarDir(spec.version);
     await fsp.mkdir(path.join(stage, topDir), { recursive: true });

@@ -74,7 +74,7 @@ describe('artifacts: names, layout and URLs', () => {
   it('names vmutils and builds vmbackup/vmrestore only on request', () => {
     expect(vmutils?.tarball).to.equal('vmutils-linux-amd64-v1.151.0.tar.gz');
     expect(vmutils?.checksumFile).to.equal('vmutils-linux-amd64-v1.151.0_checksums.txt');
-    expect(vmutils?.requiredMembers).to.deep.equal(['vmagent-prod', 'vmalert-prod', 'vmauth-prod']);
+    expect(vmutils?.requiredMembers).to.deep.equal(['vmagent-prod', 'vmalert-prod', 'vmauth-prod', 'vmalert-tool-prod']);
     const withBackup = artifactSpecs(versions, { withBackupTools: true })[1];
     expect(withBackup?.requiredMembers).to.include.members(['vmbackup-prod', 'vmrestore-prod']);
     expect(withBackup?.build).to.include({ moduleVersion: 'v1.151.0' });
@@ -90,6 +90,21 @@ describe('artifacts: names, layout and URLs', () => {
       'node_exporter-1.9.1.linux-amd64/NOTICE',
     ]);
     expect(nodeExporter?.officialChecksumUrl).to.equal('https://github.com/prometheus/node_exporter/releases/download/v1.9.1/sha256sums.txt');
+  });
+
+  it('names Alertmanager as promu publishes it, only when versions.yml pins it', () => {
+    expect(artifactSpecs(versions, { withBackupTools: false }).map((s) => s.id)).to.not.include('alertmanager');
+    const pinned = parseVersions(
+      { ...versionsDoc, alertmanager: { version: '0.35.0', release_url: 'https://github.com/prometheus/alertmanager/releases/download', go_module: 'github.com/prometheus/alertmanager' } },
+      'versions.yml',
+    );
+    const am = artifactSpecs(pinned, { withBackupTools: false }).find((s) => s.id === 'alertmanager');
+    expect(am?.dir).to.equal('alertmanager/v0.35.0');
+    expect(am?.tarball).to.equal('alertmanager-0.35.0.linux-amd64.tar.gz');
+    expect(am?.checksumFile).to.equal('sha256sums.txt');
+    expect(am?.requiredMembers).to.include('alertmanager-0.35.0.linux-amd64/alertmanager');
+    expect(am?.officialTarballUrl).to.equal('https://github.com/prometheus/alertmanager/releases/download/v0.35.0/alertmanager-0.35.0.linux-amd64.tar.gz');
+    expect(am?.build).to.include({ kind: 'alertmanager', moduleVersion: 'v0.35.0' });
   });
 
   it('builds mirror URLs the same way (base/v<version>/<file>)', () => {

@@ -6,6 +6,8 @@
 export interface Versions {
   victoriametrics: ProductPin;
   node_exporter: ProductPin;
+  /** Alertmanager of the HA alerting pair (optional: older versions files have no pin) */
+  alertmanager?: ProductPin;
 }
 
 export interface ProductPin {
@@ -22,10 +24,12 @@ const SEMVER = /^\d+\.\d+\.\d+$/;
 /** Checks the shape of versions.yml; `file` names the file in the error messages. */
 export function parseVersions(doc: unknown, file: string): Versions {
   if (!isRecord(doc)) throw new Error(`${file}: expected a mapping at the top level`);
-  return {
+  const versions: Versions = {
     victoriametrics: parsePin(doc, 'victoriametrics', file),
     node_exporter: parsePin(doc, 'node_exporter', file),
   };
+  if (doc.alertmanager !== undefined) versions.alertmanager = parsePin(doc, 'alertmanager', file);
+  return versions;
 }
 
 function parsePin(doc: Record<string, unknown>, key: string, file: string): ProductPin {
@@ -60,7 +64,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 // ---------------------------------------------------------------------------------------------
 // Artifacts and their official layout
 
-export type ArtifactId = 'vm-cluster' | 'vmutils' | 'node-exporter';
+export type ArtifactId = 'vm-cluster' | 'vmutils' | 'node-exporter' | 'alertmanager';
 
 /** How an artifact is produced from source when no cache or official download has it. */
 export type BuildRecipe =
@@ -77,6 +81,16 @@ export type BuildRecipe =
       module: string;
       moduleVersion: string;
       /** files copied from the module root next to the binary */
+      extraFiles: string[];
+    }
+  | {
+      /** promu layout: `<top dir>/<binary>` per cmd, plus files from the module root (.promu.yml tarball.files) */
+      kind: 'alertmanager';
+      module: string;
+      moduleVersion: string;
+      /** binaries built from ./cmd/<name> */
+      binaries: string[];
+      /** files copied from the module into the top directory (by base name) */
       extraFiles: string[];
     };
 
@@ -97,7 +111,7 @@ export interface ArtifactSpec {
 }
 
 /** vmutils binaries built by default: cheap, and all that vmha deploys or may need soon. */
-export const VMUTILS_DEFAULT_APPS = ['vmagent', 'vmalert', 'vmauth'] as const;
+export const VMUTILS_DEFAULT_APPS = ['vmagent', 'vmalert', 'vmauth', 'vmalert-tool'] as const;
 /** Added with --with-backup-tools: they pull in the cloud storage SDKs and cost most of the build. */
 export const VMUTILS_BACKUP_APPS = ['vmbackup', 'vmrestore'] as const;
 export const VM_CLUSTER_APPS = ['vminsert', 'vmselect', 'vmstorage'] as const;
@@ -109,7 +123,9 @@ export interface SpecOptions {
 }
 
 export function artifactSpecs(versions: Versions, opts: SpecOptions): ArtifactSpec[] {
-  return [vmClusterSpec(versions.victoriametrics), vmutilsSpec(versions.victoriametrics, opts), nodeExporterSpec(versions.node_exporter)];
+  const specs = [vmClusterSpec(versions.victoriametrics), vmutilsSpec(versions.victoriametrics, opts), nodeExporterSpec(versions.node_exporter)];
+  if (versions.alertmanager) specs.push(alertmanagerSpec(versions.alertmanager));
+  return specs;
 }
 
 export function vmClusterSpec(pin: ProductPin): ArtifactSpec {
@@ -158,6 +174,40 @@ export function nodeExporterSpec(pin: ProductPin): ArtifactSpec {
   };
 }
 
+/**
+ * Alertmanager as published (promu): `alertmanager-<v>.linux-amd64.tar.gz` with the top directory
+ * `alertmanager-<v>.linux-amd64/` (alertmanager, amtool, alertmanager.yml, LICENSE, NOTICE) and
+ * `sha256sums.txt`. Built from the Go module proxy without the web UI: the module has no UI assets.
+ */
+export function alertmanagerSpec(pin: ProductPin): ArtifactSpec {
+  const base = alertmanagerTarDir(pin.version);
+  const tarball = `${base}.tar.gz`;
+  const checksumFile = 'sha256sums.txt';
+  return {
+    id: 'alertmanager',
+    title: 'Alertmanager (alertmanager, amtool)',
+    version: pin.version,
+    dir: `alertmanager/v${pin.version}`,
+    tarball,
+    checksumFile,
+    officialTarballUrl: releaseFileUrl(pin, tarball),
+    officialChecksumUrl: releaseFileUrl(pin, checksumFile),
+    requiredMembers: [`${base}/alertmanager`, `${base}/amtool`, `${base}/LICENSE`, `${base}/NOTICE`],
+    build: {
+      kind: 'alertmanager',
+      module: pin.go_module,
+      moduleVersion: `v${pin.version}`,
+      binaries: ['alertmanager', 'amtool'],
+      extraFiles: ['examples/ha/alertmanager.yml', 'LICENSE', 'NOTICE'],
+    },
+  };
+}
+
+/** The directory inside the Alertmanager tarball, e.g. `alertmanager-0.35.0.linux-amd64`. */
+export function alertmanagerTarDir(version: string): string {
+  return `alertmanager-${version}.linux-amd64`;
+}
+
 /** `<release_url>/v<version>/<file>`, the layout of GitHub releases and of the lab mirror. */
 export function releaseFileUrl(pin: ProductPin, file: string): string {
   return `${pin.release_url.replace(/\/+$/, '')}/v${pin.version}/${file}`;
@@ -204,6 +254,11 @@ export function vmLdflags(module: string, buildInfoVersion: string): string {
 
 /** ldflags of node_exporter's promu build (.promu.yml); the commit is unknown from the proxy. */
 export function nodeExporterLdflags(version: string, tagTime: Date): string {
+  return promuLdflags(version, tagTime);
+}
+
+/** prometheus/common version ldflags of a promu build (node_exporter, Alertmanager). */
+export function promuLdflags(version: string, tagTime: Date): string {
   const date = dateInfoTag(tagTime).replace(/^(\d{8})-(\d\d)(\d\d)(\d\d)$/, '$1-$2:$3:$4');
   const pkg = 'github.com/prometheus/common/version';
   return [

@@ -9,6 +9,8 @@ import {
   labGroups,
   labTlsFiles,
   labHosts,
+  labAlertWitness,
+  findHost,
   hostsInGroup,
   type LabGroup,
   type LabHost,
@@ -75,8 +77,8 @@ export function labHostsInventory(hosts: readonly LabHost[] = labHosts): LabHost
  * group_vars/all/vmha.yml as an object: the lab's cluster settings under their `vmha_` names.
  * `tlsDir` is the controller directory holding the lab's TLS files (labTlsFiles).
  */
-export function labClusterVars(tlsDir: string): Record<string, string | number | boolean> {
-  const vars: Record<string, string | number | boolean> = Object.fromEntries(
+export function labClusterVars(tlsDir: string): Record<string, string | number | boolean | string[]> {
+  const vars: Record<string, string | number | boolean | string[]> = Object.fromEntries(
     Object.entries(labClusterSettings).map(([key, value]) => [`vmha_${key}`, value]),
   );
   if (labClusterSettings.tls_enabled) {
@@ -90,6 +92,9 @@ export function labClusterVars(tlsDir: string): Record<string, string | number |
   vars.vmha_read_username = 'grafana';
   vars.vmha_read_password = '{{ vault_vmha_read_password }}';
   for (const key of COMPONENT_SECRET_KEYS) vars[key] = `{{ vault_${key} }}`;
+  // The alertmanagers notify the lab's alert witness (scripts/verify/alerting.ts installs it).
+  const witness = findHost(labAlertWitness.host);
+  vars.vmha_alert_webhook_urls = [`http://${witness.address}:${labAlertWitness.port}${labAlertWitness.path}`];
   return vars;
 }
 

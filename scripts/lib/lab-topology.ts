@@ -13,6 +13,8 @@ export type LabGroup =
   | 'lb_insert'
   | 'lb_select'
   | 'grafana'
+  | 'vmalert'
+  | 'alertmanager'
   | 'node_exporter';
 
 export interface LabHost {
@@ -39,7 +41,7 @@ export const labNetwork: LabNetwork = {
 export const labLabel = 'vmha.lab';
 
 /** Every component group, in deploy order; the seed size of each and its first host octet. */
-const seedGroups: ReadonlyArray<{ group: Exclude<LabGroup, 'node_exporter'>; prefix: string; count: number; firstOctet: number }> = [
+const seedGroups: ReadonlyArray<{ group: Exclude<LabGroup, 'node_exporter' | 'alertmanager'>; prefix: string; count: number; firstOctet: number }> = [
   { group: 'vmstorage', prefix: 'vmstorage', count: 3, firstOctet: 11 },
   { group: 'vminsert', prefix: 'vminsert', count: 2, firstOctet: 21 },
   { group: 'vmselect', prefix: 'vmselect', count: 2, firstOctet: 31 },
@@ -47,12 +49,18 @@ const seedGroups: ReadonlyArray<{ group: Exclude<LabGroup, 'node_exporter'>; pre
   { group: 'lb_select', prefix: 'lb-select', count: 2, firstOctet: 51 },
   { group: 'vmagent', prefix: 'vmagent', count: 3, firstOctet: 61 },
   { group: 'grafana', prefix: 'grafana', count: 1, firstOctet: 71 },
+  // the HA alerting pair: each host runs vmalert and alertmanager (both groups, see below)
+  { group: 'vmalert', prefix: 'alert', count: 2, firstOctet: 81 },
 ];
 
+/** Groups that share the hosts of a seed group in the lab: {extra group: seed group}. */
+const sharedGroups: Readonly<Partial<Record<LabGroup, LabGroup>>> = { alertmanager: 'vmalert' };
+
 /** The seed size of each component group (the architecture's box count). */
-export const seedGroupSizes: Readonly<Record<Exclude<LabGroup, 'node_exporter'>, number>> = Object.fromEntries(
-  seedGroups.map(({ group, count }) => [group, count]),
-) as Record<Exclude<LabGroup, 'node_exporter'>, number>;
+export const seedGroupSizes: Readonly<Record<Exclude<LabGroup, 'node_exporter'>, number>> = Object.fromEntries([
+  ...seedGroups.map(({ group, count }) => [group, count]),
+  ...Object.entries(sharedGroups).map(([extra, seed]) => [extra, seedGroups.find((g) => g.group === seed)!.count]),
+]) as Record<Exclude<LabGroup, 'node_exporter'>, number>;
 
 const subnetBase = labNetwork.subnet.replace(/\.0\/24$/, '');
 
@@ -61,12 +69,15 @@ export const labHosts: readonly LabHost[] = seedGroups.flatMap(({ group, prefix,
   Array.from({ length: count }, (_, i) => ({
     name: `${prefix}-${i + 1}`,
     address: `${subnetBase}.${firstOctet + i}`,
-    groups: [group, 'node_exporter'] as const,
+    groups: [group, ...(Object.keys(sharedGroups) as LabGroup[]).filter((extra) => sharedGroups[extra] === group), 'node_exporter'],
   })),
 );
 
 /** Every group of the inventory contract, in a stable order. */
-export const labGroups: readonly LabGroup[] = [...seedGroups.map((g) => g.group), 'node_exporter'];
+export const labGroups: readonly LabGroup[] = [...seedGroups.map((g) => g.group), ...(Object.keys(sharedGroups) as LabGroup[]), 'node_exporter'];
+
+/** The lab host that runs the alert witness: a small webhook receiver (scripts/verify/alert-witness.ts). */
+export const labAlertWitness = { host: 'grafana-1', port: 9095, path: '/alerts' } as const;
 
 export function hostsInGroup(group: LabGroup, hosts: readonly LabHost[] = labHosts): LabHost[] {
   return hosts.filter((h) => h.groups.includes(group));
@@ -100,6 +111,7 @@ export const labClusterSettings = {
   manage_dns: true,
   victoriametrics_download_url: `${labMirrorUrl}/victoriametrics`,
   node_exporter_download_url: `${labMirrorUrl}/node_exporter`,
+  alertmanager_download_url: `${labMirrorUrl}/alertmanager`,
   // The official Grafana package URL is not reachable from the lab: skip the install.
   grafana_package_url: '',
 } as const;

@@ -206,9 +206,69 @@ export function describeDifference(current: string, wanted: Record<string, unkno
     if (current.trim() === '') return ['the file is empty'];
   }
   let parsed: unknown;
+  if (model.presentGroups.has('vmalert')) Object.assign(vars, deriveAlertingVars(model, vars));
   try {
     parsed = yaml.load(current);
   } catch (err) {
+/**
+ * HA alerting (only when the inventory has the vmalert and alertmanager groups): both vmalerts
+ * query the read DNS name and write recording rules and alert state through the write DNS name,
+ * and notify every alertmanager; the alertmanagers form one gossip cluster. Also extends the
+ * vmagent scrape jobs and the firewall rules computed by deriveVars.
+ */
+function deriveAlertingVars(model: InventoryModel, base: Record<string, unknown>): Record<string, unknown> {
+  const { settings: s, members } = model;
+  const p = s.ports;
+  const scheme = s.tlsEnabled ? 'https' : 'http';
+  const auth = s.authEnabled;
+  const cred = (key: string) => (auth ? jinja(key) : '');
+  const agents = members.vmagent;
+  const scrapeJobs = {
+    ...(base.vmagent_scrape_jobs as Record<string, string[]>),
+    vmalert: endpoints(members.vmalert, p.vmalert_http),
+    alertmanager: endpoints(members.alertmanager, p.alertmanager_http),
+  };
+  const firewall = base.firewall_group_rules as Record<string, unknown[]>;
+  return {
+    vmha_artifact_alertmanager_version: s.alertmanagerVersion,
+    vmha_artifact_alertmanager_url: s.alertmanagerDownloadUrl,
+
+    vmalert_datasource_url: `${scheme}://${s.readDnsName!}:${p.lb_select}/select/0/prometheus`,
+    vmalert_datasource_username: cred('vmha_read_username'),
+    vmalert_datasource_password: cred('vmha_read_password'),
+    vmalert_remote_write_url: `${scheme}://${s.writeDnsName!}:${p.lb_insert}/insert/0/prometheus`,
+    vmalert_remote_write_username: cred('vmha_write_username'),
+    vmalert_remote_write_password: cred('vmha_write_password'),
+    vmalert_tls_ca_file: s.tlsEnabled ? (s.tlsCaFile ?? '') : '',
+    vmalert_notifier_urls: endpoints(members.alertmanager, p.alertmanager_http).map((e) => `http://${e}`),
+    vmalert_http_port: p.vmalert_http,
+    vmalert_auth_secrets: auth
+      ? { metricsAuthKey: jinja('vmha_metrics_auth_key'), pprofAuthKey: jinja('vmha_pprof_auth_key'), flagsAuthKey: jinja('vmha_flags_auth_key') }
+      : {},
+    // rule inputs: how many targets each scrape job has (a missing one is an alert), the
+    // evaluation interval and the TLS certificate the load balancers serve (its expiry)
+    vmalert_expected_targets: Object.fromEntries(Object.entries(scrapeJobs).map(([job, targets]) => [job, targets.length])),
+    vmalert_evaluation_interval: s.scrapeInterval,
+    vmalert_tls_cert_file: s.tlsEnabled ? (s.tlsCertFile ?? '') : '',
+
+    alertmanager_http_port: p.alertmanager_http,
+    alertmanager_cluster_port: p.alertmanager_cluster,
+    alertmanager_peers: endpoints(members.alertmanager, p.alertmanager_cluster),
+    alertmanager_webhook_urls: s.alertWebhookUrls,
+
+    vmagent_scrape_jobs: scrapeJobs,
+    vmagent_scrape_auth_jobs: auth ? [...(base.vmagent_scrape_auth_jobs as string[]), 'vmalert'] : [],
+    firewall_group_rules: {
+      ...firewall,
+      vmalert: [{ port: p.vmalert_http, sources: addressSet(agents) }],
+      alertmanager: [
+        { port: p.alertmanager_http, sources: addressSet(members.vmalert, members.alertmanager, agents) },
+        { port: p.alertmanager_cluster, sources: addressSet(members.alertmanager) },
+      ],
+    },
+  };
+}
+
     return [`the file is not valid YAML: ${(err as Error).message.split('\n')[0]}`];
   }
   const have = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;

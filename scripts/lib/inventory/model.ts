@@ -45,6 +45,7 @@ export interface Finding {
 export interface PinnedVersions {
   victoriametrics: { version: string; release_url: string };
   node_exporter: { version: string; release_url: string };
+  alertmanager?: { version: string; release_url: string };
 }
 
 /** A group_vars file (group unset: `all`) or a host_vars file. */
@@ -120,6 +121,9 @@ export interface HostsIndex {
   /** `${group}\0${key}` */
   groupVarLine: Map<string, number>;
 }
+  alertmanagerVersion: string;
+  alertmanagerDownloadUrl: string;
+  alertWebhookUrls: string[];
 
 export interface InventoryModel {
   hostsFile: ParsedSource;
@@ -639,6 +643,10 @@ export function loadInventory(sources: InventorySources): LoadResult {
       settings,
       settingOrigin,
       settingsFile: sources.settingsFile,
+    alertmanagerVersion: s.vmha_alertmanager_version ?? pins.alertmanager?.version ?? '0.35.0',
+    alertmanagerDownloadUrl:
+      s.vmha_alertmanager_download_url ?? pins.alertmanager?.release_url ?? 'https://github.com/prometheus/alertmanager/releases/download',
+    alertWebhookUrls: s.vmha_alert_webhook_urls ?? [],
       pins,
     },
     findings,

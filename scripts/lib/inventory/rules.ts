@@ -1,6 +1,6 @@
 // Topology and security rules over a loaded inventory model. Pure; every rule is O(hosts).
 import type { Finding, HostModel, InventoryModel } from './model.js';
-import { COMPONENT_SECRET_KEYS, CREDENTIAL_KEYS, DEFAULT_PORTS, GROUPS, IPV4_PATTERN, type GroupName, type VmhaPorts } from './schema.js';
+import { COMPONENT_SECRET_KEYS, CREDENTIAL_KEYS, DEFAULT_PORTS, GROUPS, IPV4_PATTERN, OPTIONAL_GROUPS, type GroupName, type VmhaPorts } from './schema.js';
 import { VAULT_PREFIX } from './yaml-source.js';
 
 /** Minimum members of every group (HA: each tier survives the loss of one host). */
@@ -13,6 +13,9 @@ export const MIN_GROUP_SIZE: Record<GroupName, number> = {
   lb_select: 2,
   node_exporter: 1,
   grafana: 1,
+  // optional groups (OPTIONAL_GROUPS): when present, a pair
+  vmalert: 2,
+  alertmanager: 2,
 };
 
 /** The ports each group's component listens on (keys of vmha_ports). */
@@ -25,6 +28,8 @@ export const GROUP_PORTS: Record<GroupName, (keyof VmhaPorts)[]> = {
   lb_select: ['lb_select'],
   node_exporter: ['node_exporter'],
   grafana: ['grafana'],
+  vmalert: ['vmalert_http'],
+  alertmanager: ['alertmanager_http', 'alertmanager_cluster'],
 };
 
 export const MIN_PASSWORD_LENGTH = 16;
@@ -130,6 +135,7 @@ export function checkRules(model: InventoryModel): Finding[] {
   for (const group of GROUPS) {
     const count = members[group].length;
     const min = MIN_GROUP_SIZE[group];
+    if (!model.presentGroups.has(group) && OPTIONAL_GROUPS.includes(group)) continue;
     if (!model.presentGroups.has(group)) {
       error(hostsPath, firstLine(), 'groups-ha-sized', `group ${group} is missing`,
         group === 'node_exporter'
@@ -143,6 +149,16 @@ export function checkRules(model: InventoryModel): Finding[] {
         `group ${group} has ${count} host; high availability needs at least ${min}`,
         `add ${min - count} more host(s) to ${group}`);
     }
+  }
+
+  // alerting: vmalert needs alertmanagers to notify and alertmanagers need vmalert to feed them
+  const hasVmalert = model.presentGroups.has('vmalert');
+  const hasAlertmanager = model.presentGroups.has('alertmanager');
+  if (hasVmalert !== hasAlertmanager) {
+    const [present, missing] = hasVmalert ? ['vmalert', 'alertmanager'] : ['alertmanager', 'vmalert'];
+    error(hostsPath, groupLine(present as GroupName), 'alerting-pair',
+      `group ${present} is set but group ${missing} is missing: alerting needs both (vmalert evaluates the rules, alertmanager deduplicates and sends the notifications)`,
+      `add a group "${missing}" with 2 hosts (they may be the ${present} hosts), or remove the group ${present}`);
   }
 
   // every host has a usable IPv4 address, and no two hosts share one

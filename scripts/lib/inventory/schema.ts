@@ -13,8 +13,13 @@ export const GROUPS = [
   'lb_select',
   'node_exporter',
   'grafana',
+  'vmalert',
+  'alertmanager',
 ] as const;
 export type GroupName = (typeof GROUPS)[number];
+
+/** Groups an inventory may leave out: without them no alerting is deployed (both or neither). */
+export const OPTIONAL_GROUPS: readonly GroupName[] = ['vmalert', 'alertmanager'];
 
 /** Connection variables Ansible understands; allowed on hosts and in group `vars`. */
 export interface ConnectionVars {
@@ -55,6 +60,9 @@ export interface VmhaPorts {
   lb_insert: number;
   lb_select: number;
   grafana: number;
+  vmalert_http: number;
+  alertmanager_http: number;
+  alertmanager_cluster: number;
 }
 
 export const DEFAULT_PORTS: VmhaPorts = {
@@ -68,6 +76,9 @@ export const DEFAULT_PORTS: VmhaPorts = {
   lb_insert: 8480,
   lb_select: 8481,
   grafana: 3000,
+  vmalert_http: 8880,
+  alertmanager_http: 9093,
+  alertmanager_cluster: 9094,
 };
 
 const PORT_DESCRIPTIONS: Record<keyof VmhaPorts, string> = {
@@ -81,6 +92,9 @@ const PORT_DESCRIPTIONS: Record<keyof VmhaPorts, string> = {
   lb_insert: 'port the write load balancers listen on (write DNS name)',
   lb_select: 'port the read load balancers listen on (read DNS name)',
   grafana: 'Grafana HTTP port',
+  vmalert_http: 'vmalert HTTP port (/metrics, rules and alerts API)',
+  alertmanager_http: 'Alertmanager HTTP port (vmalert sends alerts here)',
+  alertmanager_cluster: 'Alertmanager cluster (gossip) port, TCP and UDP, between the alertmanagers',
 };
 
 export interface ClusterSettings {
@@ -129,6 +143,9 @@ export const CREDENTIAL_KEYS = [
   'vmha_read_password',
 ] as const satisfies readonly (keyof ClusterSettings)[];
 
+  vmha_alertmanager_version?: string;
+  vmha_alertmanager_download_url?: string;
+  vmha_alert_webhook_urls?: string[];
 /**
  * Secrets of the component endpoints (vminsert, vmselect, vmstorage): the backend basic-auth
  * passwords the load balancers pass on, and one key per admin API. Required while
@@ -282,6 +299,8 @@ export const hostsSchema: JSONSchemaType<HostsFile> = {
 };
 
 const portsProperties = Object.fromEntries(
+            vmalert: groupRef('vmalert'),
+            alertmanager: groupRef('alertmanager'),
   (Object.keys(DEFAULT_PORTS) as (keyof VmhaPorts)[]).map((k) => [
     k,
     {
@@ -443,6 +462,24 @@ export function settingDescription(key: string): string | undefined {
   return prop?.description;
 }
 
+    vmha_alertmanager_version: {
+      type: 'string',
+      nullable: true,
+      pattern: VERSION_PATTERN,
+      description: 'Alertmanager version, e.g. 0.35.0; default from ansible/versions.yml',
+    },
+    vmha_alertmanager_download_url: {
+      type: 'string',
+      nullable: true,
+      pattern: '^https?://[^\\s]+[^/\\s]$',
+      description: 'base URL of Alertmanager releases; <base>/v<version>/alertmanager-<version>.linux-amd64.tar.gz',
+    },
+    vmha_alert_webhook_urls: {
+      type: 'array',
+      nullable: true,
+      items: { type: 'string', pattern: '^https?://[^\\s]+$' },
+      description: 'webhook URLs the alertmanagers send every notification to (firing and resolved); [] for none',
+    },
 export function hostVarDescription(key: string): string | undefined {
   const prop = (hostVarsSchema.properties as Record<string, { description?: string }>)[key];
   return prop?.description;

@@ -2,7 +2,8 @@
 // benchmark. Pure.
 import { COMPONENT_SECRET_KEYS, type GroupName } from './schema.js';
 
-export type GroupSizes = Record<Exclude<GroupName, 'node_exporter'>, number>;
+export type GroupSizes = Record<Exclude<GroupName, 'node_exporter' | 'vmalert' | 'alertmanager'>, number> &
+  Partial<Record<'vmalert' | 'alertmanager', number>>;
 
 export const SEED_SIZES: GroupSizes = {
   vmagent: 3,
@@ -42,7 +43,7 @@ export function syntheticInventory(sizes: GroupSizes = SEED_SIZES): SyntheticInv
   for (const group of groups) {
     lines.push(`    ${group}:`, '      hosts:');
     const prefix = group.replace('_', '-');
-    for (let n = 1; n <= sizes[group]; n++) {
+    for (let n = 1; n <= (sizes[group] ?? 0); n++) {
       lines.push(`        ${prefix}-${n}:`, `          ansible_host: ${syntheticAddress(index++)}`);
     }
   }
