@@ -4,6 +4,7 @@
 import { $, argv, fs, path } from 'zx';
 import { mochaFailures, parseMochaCounts, renderSummary, singleStep, type StepResult } from './lib/test-summary.js';
 import { fillMirror } from './lib/fill-mirror.js';
+import { Progress } from './lib/progress.js';
 
 $.verbose = true;
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -15,14 +16,16 @@ const only = new Set(String(argv.only ?? 'typecheck,unit,lint,artifacts,molecule
 const scenarioFilter = argv.scenario ? new Set(String(argv.scenario).split(',')) : undefined;
 const steps: StepResult[] = [];
 
-async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
+// Each step prints `test [n] ...` lines with its time, and heartbeats while a long one runs.
+const progress = new Progress({ label: 'test' });
+async function timed<T>(name: string, work: () => Promise<T>): Promise<[T, number]> {
   const started = Date.now();
-  const result = await work();
+  const result = await progress.step(name, work, { streams: true });
   return [result, (Date.now() - started) / 1000];
 }
 
 if (only.has('typecheck')) {
-  const [run, seconds] = await timed(() => $({ env, nothrow: true })`npx tsc --noEmit`);
+  const [run, seconds] = await timed('typecheck', () => $({ env, nothrow: true })`npx tsc --noEmit`);
   steps.push(singleStep('typecheck (tsc --noEmit)', run.exitCode === 0 ? 'passed' : 'failed', seconds));
 }
 
@@ -30,7 +33,7 @@ if (only.has('unit')) {
   // mocha's JSON reporter writes the result to a file (counts and failures read from it, not from text).
   const resultFile = path.join(repoRoot, '.cache', 'mocha-result.json');
   await fs.remove(resultFile);
-  const [run, seconds] = await timed(() => $({ env, nothrow: true })`npx mocha --reporter json --reporter-option output=${resultFile}`);
+  const [run, seconds] = await timed('unit tests', () => $({ env, nothrow: true })`npx mocha --reporter json --reporter-option output=${resultFile}`);
   const json = (await fs.pathExists(resultFile)) ? await fs.readFile(resultFile, 'utf8') : '';
   for (const failure of mochaFailures(json)) console.log(`  unit test failed: ${failure}`);
   const counts = parseMochaCounts(json);
@@ -48,7 +51,7 @@ if (only.has('unit')) {
 }
 
 if (only.has('lint')) {
-  const [run, seconds] = await timed(() =>
+  const [run, seconds] = await timed('ansible-lint', () =>
     $({ env, nothrow: true, cwd: path.join(repoRoot, 'ansible') })`${venvBin}/ansible-lint --profile production`,
   );
   steps.push(singleStep('ansible-lint (production)', run.exitCode === 0 ? 'passed' : 'failed', seconds));
@@ -59,7 +62,7 @@ if (only.has('artifacts') || only.has('molecule')) {
   // Exit code 3 means "mirror filled with everything this machine can obtain": what is there is
   // still checksum-verified, so the step passes, and the gap is reported and skips the scenarios
   // that need the missing tarball.
-  const [mirror, seconds] = await timed(() => fillMirror(env));
+  const [mirror, seconds] = await timed('artifact mirror', () => fillMirror(env));
   if (mirror.results.length === 0) missingClusterReason = 'artifact mirror printed no result';
   if (mirror.missingCluster) {
     missingClusterReason = `${path.basename(mirror.missingCluster.file)} unavailable on this machine (no cache, no official download, Go proxy refuses -cluster tags)`;
@@ -94,7 +97,7 @@ if (only.has('molecule')) {
       steps.push(singleStep(label, 'failed', 0, 'scenario missing'));
       continue;
     }
-    const [run, seconds] = await timed(() => $({ env, nothrow: true })`${venvBin}/molecule test -s ${scenario.name}`);
+    const [run, seconds] = await timed(label, () => $({ env, nothrow: true })`${venvBin}/molecule test -s ${scenario.name}`);
     steps.push(singleStep(label, run.exitCode === 0 ? 'passed' : 'failed', seconds));
   }
 }
