@@ -2,7 +2,7 @@
 // the functions that take an inventory path.
 import { deriveVars, renderGeneratedFile } from './derive.js';
 import { loadInventory, type Finding, type InventoryModel, type InventorySources } from './model.js';
-import { checkRules } from './rules.js';
+import { checkRules } from './rules/index.js';
 
 export type { Finding, InventoryModel, InventorySources, PinnedVersions } from './model.js';
 
