@@ -4,7 +4,10 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import yaml from 'js-yaml';
 import { DURATION_PATTERN } from '../scripts/lib/inventory/schema.js';
+import { SEED_SIZES } from '../scripts/lib/inventory/synthetic.js';
+import { hostsInGroup } from '../scripts/lib/lab-topology.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const preflight = (role: string) => readFileSync(path.join(repoRoot, 'ansible/roles', role, 'tasks/preflight.yml'), 'utf8');
@@ -25,4 +28,16 @@ describe('one source for each fact', () => {
       expect(new RegExp(match![1]!).test('0s')).to.equal(false);
     });
   }
+
+  // The seed group sizes: SEED_SIZES (synthetic inventories) is the source; the lab topology takes
+  // them from it and the example inventory is written by hand, so it is compared here.
+  it('the example inventory and the lab have the seed group sizes of SEED_SIZES', () => {
+    const example = yaml.load(readFileSync(path.join(repoRoot, 'ansible/inventories/example/hosts.yml'), 'utf8')) as {
+      all: { children: Record<string, { hosts?: Record<string, unknown> }> };
+    };
+    for (const [group, size] of Object.entries(SEED_SIZES)) {
+      expect(Object.keys(example.all.children[group]?.hosts ?? {}).length, `example ${group}`).to.equal(size);
+      expect(hostsInGroup(group as keyof typeof SEED_SIZES).length, `lab ${group}`).to.equal(size);
+    }
+  });
 });

@@ -3,19 +3,11 @@
 // Used by scripts/lab.ts, the lab inventory and Molecule. Pure: no I/O.
 
 import { createHash } from 'node:crypto';
-import { DEFAULT_PORTS, type VmhaPorts } from './inventory/schema.js';
+import { DEFAULT_PORTS, type GroupName, type VmhaPorts } from './inventory/schema.js';
+import { SEED_SIZES } from './inventory/synthetic.js';
 
-export type LabGroup =
-  | 'vmstorage'
-  | 'vminsert'
-  | 'vmselect'
-  | 'vmagent'
-  | 'lb_insert'
-  | 'lb_select'
-  | 'grafana'
-  | 'vmalert'
-  | 'alertmanager'
-  | 'node_exporter';
+/** The lab's hosts are in the inventory's groups. */
+export type LabGroup = GroupName;
 
 export interface LabHost {
   /** Container name, hostname and inventory host name. */
@@ -40,27 +32,21 @@ export const labNetwork: LabNetwork = {
 /** Docker label on everything the lab creates, so `lab down` removes only its own things. */
 export const labLabel = 'vmha.lab';
 
-/** Every component group, in deploy order; the seed size of each and its first host octet. */
+/** Every component group, in deploy order; the seed size of each (SEED_SIZES) and its first host octet. */
 const seedGroups: ReadonlyArray<{ group: Exclude<LabGroup, 'node_exporter' | 'alertmanager'>; prefix: string; count: number; firstOctet: number }> = [
-  { group: 'vmstorage', prefix: 'vmstorage', count: 3, firstOctet: 11 },
-  { group: 'vminsert', prefix: 'vminsert', count: 2, firstOctet: 21 },
-  { group: 'vmselect', prefix: 'vmselect', count: 2, firstOctet: 31 },
-  { group: 'lb_insert', prefix: 'lb-insert', count: 2, firstOctet: 41 },
-  { group: 'lb_select', prefix: 'lb-select', count: 2, firstOctet: 51 },
-  { group: 'vmagent', prefix: 'vmagent', count: 3, firstOctet: 61 },
-  { group: 'grafana', prefix: 'grafana', count: 1, firstOctet: 71 },
+  { group: 'vmstorage', prefix: 'vmstorage', count: SEED_SIZES.vmstorage, firstOctet: 11 },
+  { group: 'vminsert', prefix: 'vminsert', count: SEED_SIZES.vminsert, firstOctet: 21 },
+  { group: 'vmselect', prefix: 'vmselect', count: SEED_SIZES.vmselect, firstOctet: 31 },
+  { group: 'lb_insert', prefix: 'lb-insert', count: SEED_SIZES.lb_insert, firstOctet: 41 },
+  { group: 'lb_select', prefix: 'lb-select', count: SEED_SIZES.lb_select, firstOctet: 51 },
+  { group: 'vmagent', prefix: 'vmagent', count: SEED_SIZES.vmagent, firstOctet: 61 },
+  { group: 'grafana', prefix: 'grafana', count: SEED_SIZES.grafana, firstOctet: 71 },
   // the HA alerting pair: each host runs vmalert and alertmanager (both groups, see below)
   { group: 'vmalert', prefix: 'alert', count: 2, firstOctet: 81 },
 ];
 
 /** Groups that share the hosts of a seed group in the lab: {extra group: seed group}. */
 const sharedGroups: Readonly<Partial<Record<LabGroup, LabGroup>>> = { alertmanager: 'vmalert' };
-
-/** The seed size of each component group (the architecture's box count). */
-export const seedGroupSizes: Readonly<Record<Exclude<LabGroup, 'node_exporter'>, number>> = Object.fromEntries([
-  ...seedGroups.map(({ group, count }) => [group, count]),
-  ...Object.entries(sharedGroups).map(([extra, seed]) => [extra, seedGroups.find((g) => g.group === seed)!.count]),
-]) as Record<Exclude<LabGroup, 'node_exporter'>, number>;
 
 const subnetBase = labNetwork.subnet.replace(/\.0\/24$/, '');
 
