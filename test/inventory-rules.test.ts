@@ -67,6 +67,7 @@ const cases: Record<string, () => Case> = {
   credentials: () => ({ vmhaYml: vars({ vmha_read_password: undefined }), reports: ['credentials'] }),
   'firewall-disabled': () => ({ vmhaYml: vars({ vmha_firewall_enabled: false }), reports: ['firewall-disabled'] }),
   backup: () => ({ vmhaYml: vars({ vmha_backup_s3_endpoint: 'https://s3.example.internal' }), reports: ['backup-settings-unused'] }),
+  'grafana-package': () => ({ vmhaYml: vars({ vmha_grafana_package_url: 'https://dl.example.internal/grafana_12.0.0_amd64.deb' }), reports: ['grafana-package'] }),
   'tls-files': () => ({ vmhaYml: vars({ vmha_tls_enabled: true, vmha_tls_cert_file: undefined, vmha_tls_key_file: undefined }), reports: ['tls-files'] }),
 };
 

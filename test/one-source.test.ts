@@ -5,8 +5,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
-import { DURATION_PATTERN } from '../scripts/lib/inventory/schema.js';
-import { SEED_SIZES } from '../scripts/lib/inventory/synthetic.js';
+import { generateFromSources } from '../scripts/lib/inventory/index.js';
+import { readPins } from '../scripts/lib/inventory/read.js';
+import { DURATION_PATTERN, SETTING_DEFAULTS } from '../scripts/lib/inventory/schema.js';
+import { SEED_SIZES, syntheticInventory } from '../scripts/lib/inventory/synthetic.js';
 import { hostsInGroup } from '../scripts/lib/lab-topology.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -39,5 +41,30 @@ describe('one source for each fact', () => {
       expect(Object.keys(example.all.children[group]?.hosts ?? {}).length, `example ${group}`).to.equal(size);
       expect(hostsInGroup(group as keyof typeof SEED_SIZES).length, `lab ${group}`).to.equal(size);
     }
+  });
+
+  it("vmagent's role default queue cap is the inventory's default", () => {
+    const defaults = yaml.load(readFileSync(path.join(repoRoot, 'ansible/roles/vmagent/defaults/main.yml'), 'utf8')) as Record<string, unknown>;
+    expect(defaults.vmagent_queue_max_bytes).to.equal(SETTING_DEFAULTS.vmha_vmagent_queue_max_bytes);
+  });
+
+  it('generate emits the Grafana package pair the grafana preflight requires', () => {
+    for (const variable of ['grafana_package_url', 'grafana_package_sha256']) expect(preflight('grafana')).to.contain(variable);
+    const base = syntheticInventory();
+    const sha256 = 'AB'.repeat(32);
+    const generated = generateFromSources({
+      hosts: { path: 'inv/hosts.yml', text: base.hostsYml },
+      groupVars: [{
+        path: 'inv/group_vars/all/vmha.yml',
+        text: `${base.vmhaYml}vmha_grafana_package_url: https://dl.example.internal/grafana_12.0.0_amd64.deb\nvmha_grafana_package_sha256: ${sha256}\n`,
+      }],
+      settingsFile: 'inv/group_vars/all/vmha.yml',
+      pins: readPins(),
+    });
+    expect(generated.report.errors).to.deep.equal([]);
+    expect(generated.vars).to.include({
+      grafana_package_url: 'https://dl.example.internal/grafana_12.0.0_amd64.deb',
+      grafana_package_sha256: sha256.toLowerCase(),
+    });
   });
 });

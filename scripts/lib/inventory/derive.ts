@@ -183,6 +183,7 @@ export function deriveVars(model: InventoryModel): Record<string, unknown> {
     },
   };
   if (s.grafanaPackageUrl !== undefined) vars.grafana_package_url = s.grafanaPackageUrl;
+  if (s.grafanaPackageSha256 !== undefined) vars.grafana_package_sha256 = s.grafanaPackageSha256.toLowerCase();
   return vars;
 }
 

@@ -12,6 +12,7 @@ import {
   GROUPS,
   IPV4_PATTERN,
   SETTINGS_KEYS,
+  SETTING_DEFAULTS,
   settingFormat,
   settingsSchema,
   type ClusterSettings,
@@ -107,6 +108,7 @@ export interface ResolvedSettings {
   firewallEnabled: boolean;
   vmagentQueueMaxBytes: number;
   grafanaPackageUrl: string | undefined;
+  grafanaPackageSha256: string | undefined;
   /** vmha_allow_single_points_of_failure: RF 1 or one instance of a tier is a warning, not an error. */
   allowSinglePointsOfFailure: boolean;
 }
@@ -598,25 +600,26 @@ export function loadInventory(sources: InventorySources): LoadResult {
     nodeExporterVersion: s.vmha_node_exporter_version ?? pins.node_exporter.version,
     victoriametricsDownloadUrl: s.vmha_victoriametrics_download_url ?? pins.victoriametrics.release_url,
     nodeExporterDownloadUrl: s.vmha_node_exporter_download_url ?? pins.node_exporter.release_url,
-    replicationFactor: s.vmha_replication_factor ?? 2,
-    scrapeInterval: s.vmha_scrape_interval ?? '15s',
-    dedupInterval: s.vmha_dedup_interval ?? '15s',
-    retention: s.vmha_retention ?? '2M',
+    replicationFactor: s.vmha_replication_factor ?? SETTING_DEFAULTS.vmha_replication_factor,
+    scrapeInterval: s.vmha_scrape_interval ?? SETTING_DEFAULTS.vmha_scrape_interval,
+    dedupInterval: s.vmha_dedup_interval ?? SETTING_DEFAULTS.vmha_dedup_interval,
+    retention: s.vmha_retention ?? SETTING_DEFAULTS.vmha_retention,
     writeDnsName: s.vmha_write_dns_name,
     readDnsName: s.vmha_read_dns_name,
-    manageDns: s.vmha_manage_dns ?? true,
+    manageDns: s.vmha_manage_dns ?? SETTING_DEFAULTS.vmha_manage_dns,
     ports: { ...DEFAULT_PORTS, ...(s.vmha_ports ?? {}) },
-    authEnabled: s.vmha_auth_enabled ?? true,
+    authEnabled: s.vmha_auth_enabled ?? SETTING_DEFAULTS.vmha_auth_enabled,
     credentials: Object.fromEntries(CREDENTIAL_KEYS.filter((k) => s[k] !== undefined).map((k) => [k, s[k]])),
     componentSecrets: Object.fromEntries(COMPONENT_SECRET_KEYS.filter((k) => s[k] !== undefined).map((k) => [k, s[k]])),
-    tlsEnabled: s.vmha_tls_enabled ?? false,
+    tlsEnabled: s.vmha_tls_enabled ?? SETTING_DEFAULTS.vmha_tls_enabled,
     tlsCertFile: s.vmha_tls_cert_file,
     tlsKeyFile: s.vmha_tls_key_file,
     tlsCaFile: s.vmha_tls_ca_file,
-    firewallEnabled: s.vmha_firewall_enabled ?? true,
-    vmagentQueueMaxBytes: s.vmha_vmagent_queue_max_bytes ?? 1073741824,
+    firewallEnabled: s.vmha_firewall_enabled ?? SETTING_DEFAULTS.vmha_firewall_enabled,
+    vmagentQueueMaxBytes: s.vmha_vmagent_queue_max_bytes ?? SETTING_DEFAULTS.vmha_vmagent_queue_max_bytes,
     grafanaPackageUrl: s.vmha_grafana_package_url,
-    allowSinglePointsOfFailure: s.vmha_allow_single_points_of_failure ?? false,
+    grafanaPackageSha256: s.vmha_grafana_package_sha256,
+    allowSinglePointsOfFailure: s.vmha_allow_single_points_of_failure ?? SETTING_DEFAULTS.vmha_allow_single_points_of_failure,
   };
   if (findings.some((f) => f.severity === 'error')) return { model: undefined, findings };
 

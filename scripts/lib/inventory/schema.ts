@@ -133,6 +133,7 @@ export interface ClusterSettings {
   vmha_firewall_enabled?: boolean;
   vmha_vmagent_queue_max_bytes?: number;
   vmha_grafana_package_url?: string;
+  vmha_grafana_package_sha256?: string;
   vmha_allow_single_points_of_failure?: boolean;
 }
 
@@ -170,6 +171,24 @@ export type ComponentSecretKey = (typeof COMPONENT_SECRET_KEYS)[number];
 export const SECRET_KEYS: readonly string[] = [...CREDENTIAL_KEYS, ...COMPONENT_SECRET_KEYS];
 
 export const SCHEMA_BASE = 'https://vmha.invalid/schemas/';
+
+/**
+ * Defaults of the cluster settings: the model's values for unset settings and the "(default ...)"
+ * of the schema descriptions. Role defaults that repeat one are held to it by test/one-source.test.ts.
+ */
+export const SETTING_DEFAULTS = {
+  vmha_replication_factor: 2,
+  vmha_scrape_interval: '15s',
+  vmha_dedup_interval: '15s',
+  vmha_retention: '2M',
+  vmha_manage_dns: true,
+  vmha_auth_enabled: true,
+  vmha_tls_enabled: false,
+  vmha_firewall_enabled: true,
+  vmha_vmagent_queue_max_bytes: 1073741824,
+  vmha_allow_single_points_of_failure: false,
+} as const satisfies Partial<ClusterSettings>;
+const D = SETTING_DEFAULTS;
 
 const str = (description: string) => ({ type: 'string', nullable: true, description }) as const;
 const bool = (description: string) => ({ type: 'boolean', nullable: true, description }) as const;
@@ -352,25 +371,25 @@ export const settingsSchema: JSONSchemaType<ClusterSettings> = {
       type: 'integer',
       nullable: true,
       minimum: 1,
-      description: 'vminsert and vmselect -replicationFactor (default 2); at most the number of vmstorage hosts',
+      description: `vminsert and vmselect -replicationFactor (default ${D.vmha_replication_factor}); at most the number of vmstorage hosts`,
     },
     vmha_scrape_interval: {
       type: 'string',
       nullable: true,
       pattern: DURATION_PATTERN,
-      description: 'vmagent scrape interval, e.g. 15s (default 15s)',
+      description: `vmagent scrape interval, e.g. 15s (default ${D.vmha_scrape_interval})`,
     },
     vmha_dedup_interval: {
       type: 'string',
       nullable: true,
       pattern: DURATION_PATTERN,
-      description: '-dedup.minScrapeInterval, must equal vmha_scrape_interval (default 15s)',
+      description: `-dedup.minScrapeInterval, must equal vmha_scrape_interval (default ${D.vmha_dedup_interval})`,
     },
     vmha_retention: {
       type: 'string',
       nullable: true,
       pattern: RETENTION_PATTERN,
-      description: 'retention: a number plus h, d, w, M (months) or y, at least 24h (default 2M)',
+      description: `retention: a number plus h, d, w, M (months) or y, at least 24h (default ${D.vmha_retention})`,
     },
     vmha_write_dns_name: {
       type: 'string',
@@ -382,7 +401,7 @@ export const settingsSchema: JSONSchemaType<ClusterSettings> = {
       nullable: true,
       description: 'DNS name that resolves to the lb_select hosts (required)',
     },
-    vmha_manage_dns: bool('vmha writes the DNS records into every host\'s hosts file (default true); false when the site DNS holds them'),
+    vmha_manage_dns: bool(`vmha writes the DNS records into every host's hosts file (default ${D.vmha_manage_dns}); false when the site DNS holds them`),
     vmha_ports: {
       type: 'object',
       nullable: true,
@@ -391,7 +410,7 @@ export const settingsSchema: JSONSchemaType<ClusterSettings> = {
       required: [],
       properties: portsProperties,
     },
-    vmha_auth_enabled: bool('load balancers require credentials (default true)'),
+    vmha_auth_enabled: bool(`load balancers require credentials (default ${D.vmha_auth_enabled})`),
     vmha_write_username: str('write-path user name (vmagent -> lb_insert)'),
     vmha_write_password: str('write-path password, >= 16 characters; keep it in ansible-vault'),
     vmha_read_username: str('read-path user name (Grafana -> lb_select)'),
@@ -407,18 +426,24 @@ export const settingsSchema: JSONSchemaType<ClusterSettings> = {
     vmha_reset_cache_auth_key: str('vmselect -search.resetCacheAuthKey and -metricNamesStatsResetAuthKey; >= 16 characters, vaulted'),
     vmha_pprof_auth_key: str('-pprofAuthKey of vminsert, vmselect and vmstorage (and vmstorage -logNewSeriesAuthKey); >= 16 characters, vaulted'),
     vmha_flags_auth_key: str('-flagsAuthKey of vminsert, vmselect and vmstorage; >= 16 characters, vaulted'),
-    vmha_tls_enabled: bool('TLS on the load balancers (default false)'),
+    vmha_tls_enabled: bool(`TLS on the load balancers (default ${D.vmha_tls_enabled})`),
     vmha_tls_cert_file: str('controller path of the load balancer certificate (PEM), required with TLS'),
     vmha_tls_key_file: str('controller path of the load balancer private key (PEM), required with TLS'),
     vmha_tls_ca_file: str('controller path of the CA certificate (PEM) that vmagent and Grafana trust for the load balancers; leave unset when the certificate chains to a CA the hosts already trust'),
-    vmha_firewall_enabled: bool('nftables tier isolation (default true)'),
+    vmha_firewall_enabled: bool(`nftables tier isolation (default ${D.vmha_firewall_enabled})`),
     vmha_vmagent_queue_max_bytes: {
       type: 'integer',
       nullable: true,
       minimum: 1048576,
-      description: 'cap on the vmagent on-disk queue in bytes (default 1073741824)',
+      description: `cap on the vmagent on-disk queue in bytes (default ${D.vmha_vmagent_queue_max_bytes})`,
     },
     vmha_grafana_package_url: str('Grafana package URL; "" skips installing Grafana (provisioning still rendered)'),
+    vmha_grafana_package_sha256: {
+      type: 'string',
+      nullable: true,
+      pattern: '^[0-9a-fA-F]{64}$',
+      description: 'sha256 of the .deb at vmha_grafana_package_url (64 hex digits); required with a URL',
+    },
     vmha_allow_single_points_of_failure: bool(
       'accept replication factor 1 or a single vminsert, vmselect, vmstorage, vmagent or load balancer (default false: an error); for test setups only',
     ),
@@ -440,6 +465,7 @@ export const SETTING_FORMATS: Record<string, string> = {
   vmha_ports: 'a mapping of port names to whole numbers from 1 to 65535, e.g. vmha_ports: {lb_insert: 8427}',
   vmha_vmagent_queue_max_bytes: 'a whole number of bytes, at least 1048576 (1 MiB), e.g. vmha_vmagent_queue_max_bytes: 1073741824 (1 GiB)',
   vmha_grafana_package_url: 'a URL of the Grafana .deb, or "" to skip installing Grafana, e.g. vmha_grafana_package_url: ""',
+  vmha_grafana_package_sha256: 'the 64 hex digits of the .deb\'s sha256 (sha256sum grafana_*.deb), e.g. vmha_grafana_package_sha256: 3f5a...',
 };
 
 /** Format of a setting in words with an example, from SETTING_FORMATS or the schema type. */

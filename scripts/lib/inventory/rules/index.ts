@@ -17,6 +17,7 @@ import { rule as dnsNames } from './dns-names.js';
 import { rule as credentials } from './credentials.js';
 import { rule as firewallDisabled } from './firewall-disabled.js';
 import { rule as tlsFiles } from './tls-files.js';
+import { rule as grafanaPackage } from './grafana-package.js';
 
 export const RULES: readonly Rule[] = [
   groupsHaSized,
@@ -33,6 +34,7 @@ export const RULES: readonly Rule[] = [
   credentials,
   firewallDisabled,
   tlsFiles,
+  grafanaPackage,
 ];
 
 /** Every rule over a loaded inventory model. Pure; every rule is O(hosts). */
