@@ -11,8 +11,9 @@
 //   --merge   merge these results into an existing report (chunked runs under the lab lock)
 // Run under the lab lock: flock /tmp/vmha-lab.lock node ... scripts/failover.ts
 // Targets only lab hosts (docker exec / pause / network on the lab containers) and their addresses.
-import { $, fs, path } from 'zx';
+import { $, fs, path, sleep } from 'zx';
 import { parseCli } from './lib/cli.js';
+import { pollUntil } from './lib/poll.js';
 import {
   ciFaultSubset,
   countLost,
@@ -40,7 +41,6 @@ import { Reader, Writer, exportSeries, missedScrapesIn, readProbeSamples, waitFo
 
 $.verbose = false;
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (message: string): void => console.log(`${new Date().toISOString().slice(11, 19)} ${message}`);
 
 const scrapeSeconds = Number.parseInt(labClusterSettings.scrape_interval, 10);
@@ -235,17 +235,13 @@ async function runFault(client: Client, writer: Writer, reader: Reader, entry: F
 
   // Recovery: the faulted instances healthy again and both probe streams ok for 3 s in a row.
   const deadline = Date.now() + recoveryLimitMs;
-  let healthyAtMs: number | undefined;
-  while (Date.now() < deadline) {
-    const healthy = (await Promise.all(hosts.map((host) => isHealthy(host, entry.component)))).every(Boolean);
-    if (healthy) {
-      healthyAtMs = Date.now();
-      break;
-    }
-    await sleep(500);
-  }
+  const allHealthy = async () => (await Promise.all(hosts.map((host) => isHealthy(host, entry.component)))).every(Boolean);
+  const recovered = await pollUntil(allHealthy, (healthy) => healthy, { everyMs: 500, seconds: recoveryLimitMs / 1000 });
+  const healthyAtMs = recovered.ok ? Date.now() : undefined;
   if (healthyAtMs === undefined) notes.push(`${hosts.join(', ')} not healthy ${recoveryLimitMs / 1000} s after the fault`);
-  while (Date.now() < deadline && writer.pendingCount() > 0) await sleep(500);
+  if (Date.now() < deadline) {
+    await pollUntil(async () => writer.pendingCount(), (pending) => pending === 0, { everyMs: 500, seconds: (deadline - Date.now()) / 1000 });
+  }
   await sleep(3 * probeMs + attemptTimeoutMs * 2);
   const writeProbes = writer.probes.filter((p) => p.atMs >= startMs);
   const readProbes = reader.probes.filter((p) => p.atMs >= startMs);
@@ -316,7 +312,7 @@ async function runFault(client: Client, writer: Writer, reader: Reader, entry: F
       } finally {
         await mustOnHost(storage.name, 'systemctl start vmstorage');
       }
-      for (let i = 0; i < 60 && !(await isHealthy(storage.name, 'vmstorage')); i++) await sleep(500);
+      await pollUntil(() => isHealthy(storage.name, 'vmstorage'), (healthy) => healthy, { everyMs: 500, attempts: 60 });
       await sleep(3000); // vmselect re-dials a node it lost once a second
     }
   }
