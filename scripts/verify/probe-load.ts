@@ -3,11 +3,11 @@
 // does) and a reader of count(up) once a second through the read DNS name; then the accounting
 // through the read path with nocache=1 (vmselect must not answer from its rollup cache).
 // Moved here from scripts/failover.ts unchanged in behaviour.
+import { pollUntil } from '../lib/poll.js';
 import { emptyDedupWindows, parseExportLines, syntheticImportLines, type Probe } from '../lib/failover.js';
 import { hostsInGroup, labClusterSettings, labPorts } from '../lib/lab-topology.js';
 import { request, type Client } from './dns-client.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const scrapeSeconds = Number.parseInt(labClusterSettings.scrape_interval, 10);
 export const probeMs = 1000;
 /** Bound of the wait for the scrapes to catch up. */
@@ -84,7 +84,7 @@ export class Writer {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    for (let i = 0; i < 100 && this.inFlight; i++) await sleep(100);
+    await pollUntil(async () => this.inFlight, (inFlight) => !inFlight, { everyMs: 100, attempts: 101 });
   }
 }
 
@@ -139,7 +139,7 @@ export class Reader {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    for (let i = 0; i < 100 && this.running > 0; i++) await sleep(100);
+    await pollUntil(async () => this.running, (running) => running === 0, { everyMs: 100, attempts: 101 });
   }
 }
 
@@ -148,11 +148,9 @@ export class Reader {
 
 export async function exportSeries(client: Client, match: string, startMs: number, endMs: number) {
   const query = `/select/0/prometheus/api/v1/export?match[]=${encodeURIComponent(match)}&start=${startMs / 1000}&end=${endMs / 1000}&nocache=1`;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const result = await request(client.readAddresses, labPorts.lb_select, query, { credentials: client.read, ca: client.ca, timeoutMs: 20_000 });
-    if (result.status === 200) return parseExportLines(result.body, `export ${match}`);
-    await sleep(2000);
-  }
+  const exported = () => request(client.readAddresses, labPorts.lb_select, query, { credentials: client.read, ca: client.ca, timeoutMs: 20_000 });
+  const result = await pollUntil(exported, (answer) => answer.status === 200, { everyMs: 2000, attempts: 5 });
+  if (result.ok) return parseExportLines(result.value.body, `export ${match}`);
   throw new Error(`export ${match} failed through every read balancer`);
 }
 
@@ -181,17 +179,14 @@ export async function readProbeSamples(client: Client, metric: string, runId: st
 
 /** Waits (bounded) until every node_exporter target has a sample at or after `ms`: vmagent queues drained. */
 export async function waitForScrapesAfter(client: Client, ms: number): Promise<boolean> {
-  const deadline = Date.now() + catchUpLimitMs;
   const query = `/select/0/prometheus/api/v1/query?query=${encodeURIComponent('count(timestamp(up{job="node_exporter"}) >= ' + ms / 1000 + ')')}&nocache=1`;
-  while (Date.now() < deadline) {
+  const scraped = async (): Promise<number | undefined> => {
     const result = await request(client.readAddresses, labPorts.lb_select, query, { credentials: client.read, ca: client.ca, timeoutMs: 5000 });
     try {
-      const count = Number((JSON.parse(result.body) as { data: { result: { value: [number, string] }[] } }).data.result[0]?.value[1] ?? 0);
-      if (count === expectedTargets) return true;
+      return Number((JSON.parse(result.body) as { data: { result: { value: [number, string] }[] } }).data.result[0]?.value[1] ?? 0);
     } catch {
-      // retry
+      return undefined; // read again
     }
-    await sleep(2000);
-  }
-  return false;
+  };
+  return (await pollUntil(scraped, (count) => count === expectedTargets, { everyMs: 2000, seconds: catchUpLimitMs / 1000 })).ok;
 }
