@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { generateFromSources } from '../scripts/lib/inventory/index.js';
 import { readPins } from '../scripts/lib/inventory/read.js';
-import { DURATION_PATTERN, SETTING_DEFAULTS } from '../scripts/lib/inventory/schema.js';
+import { DURATION_PATTERN, SETTING_DEFAULTS, settingsSchema } from '../scripts/lib/inventory/schema.js';
 import { SEED_SIZES, syntheticInventory } from '../scripts/lib/inventory/synthetic.js';
 import { hostsInGroup } from '../scripts/lib/lab-topology.js';
 
@@ -66,5 +66,21 @@ describe('one source for each fact', () => {
       grafana_package_url: 'https://dl.example.internal/grafana_12.0.0_amd64.deb',
       grafana_package_sha256: sha256.toLowerCase(),
     });
+  });
+
+  it("the settings schema's default keywords are SETTING_DEFAULTS, and a setting left out takes it", () => {
+    const properties = settingsSchema.properties as Record<string, { default?: unknown }>;
+    const withDefault = Object.fromEntries(Object.entries(properties).filter(([, p]) => p.default !== undefined).map(([k, p]) => [k, p.default]));
+    expect(withDefault).to.deep.equal(SETTING_DEFAULTS);
+    const base = syntheticInventory();
+    const generated = generateFromSources({
+      hosts: { path: 'inv/hosts.yml', text: base.hostsYml },
+      groupVars: [{ path: 'inv/group_vars/all/vmha.yml', text: base.vmhaYml.replace(/^vmha_retention: .*\n/m, '') }],
+      settingsFile: 'inv/group_vars/all/vmha.yml',
+      pins: readPins(),
+    });
+    expect(base.vmhaYml).to.match(/^vmha_retention: /m);
+    expect(generated.vars?.vmstorage_retention_period).to.equal(SETTING_DEFAULTS.vmha_retention.replace(/M$/, ''));
+    expect(generated.vars?.vmagent_queue_max_bytes).to.equal(SETTING_DEFAULTS.vmha_vmagent_queue_max_bytes);
   });
 });

@@ -371,24 +371,28 @@ export const settingsSchema: JSONSchemaType<ClusterSettings> = {
       type: 'integer',
       nullable: true,
       minimum: 1,
+      default: D.vmha_replication_factor,
       description: `vminsert and vmselect -replicationFactor (default ${D.vmha_replication_factor}); at most the number of vmstorage hosts`,
     },
     vmha_scrape_interval: {
       type: 'string',
       nullable: true,
       pattern: DURATION_PATTERN,
+      default: D.vmha_scrape_interval,
       description: `vmagent scrape interval, e.g. 15s (default ${D.vmha_scrape_interval})`,
     },
     vmha_dedup_interval: {
       type: 'string',
       nullable: true,
       pattern: DURATION_PATTERN,
+      default: D.vmha_dedup_interval,
       description: `-dedup.minScrapeInterval, must equal vmha_scrape_interval (default ${D.vmha_dedup_interval})`,
     },
     vmha_retention: {
       type: 'string',
       nullable: true,
       pattern: RETENTION_PATTERN,
+      default: D.vmha_retention,
       description: `retention: a number plus h, d, w, M (months) or y, at least 24h (default ${D.vmha_retention})`,
     },
     vmha_write_dns_name: {
@@ -401,7 +405,7 @@ export const settingsSchema: JSONSchemaType<ClusterSettings> = {
       nullable: true,
       description: 'DNS name that resolves to the lb_select hosts (required)',
     },
-    vmha_manage_dns: bool(`vmha writes the DNS records into every host's hosts file (default ${D.vmha_manage_dns}); false when the site DNS holds them`),
+    vmha_manage_dns: { ...bool(`vmha writes the DNS records into every host's hosts file (default ${D.vmha_manage_dns}); false when the site DNS holds them`), default: D.vmha_manage_dns },
     vmha_ports: {
       type: 'object',
       nullable: true,
@@ -410,7 +414,7 @@ export const settingsSchema: JSONSchemaType<ClusterSettings> = {
       required: [],
       properties: portsProperties,
     },
-    vmha_auth_enabled: bool(`load balancers require credentials (default ${D.vmha_auth_enabled})`),
+    vmha_auth_enabled: { ...bool(`load balancers require credentials (default ${D.vmha_auth_enabled})`), default: D.vmha_auth_enabled },
     vmha_write_username: str('write-path user name (vmagent -> lb_insert)'),
     vmha_write_password: str('write-path password, >= 16 characters; keep it in ansible-vault'),
     vmha_read_username: str('read-path user name (Grafana -> lb_select)'),
@@ -426,15 +430,16 @@ export const settingsSchema: JSONSchemaType<ClusterSettings> = {
     vmha_reset_cache_auth_key: str('vmselect -search.resetCacheAuthKey and -metricNamesStatsResetAuthKey; >= 16 characters, vaulted'),
     vmha_pprof_auth_key: str('-pprofAuthKey of vminsert, vmselect and vmstorage (and vmstorage -logNewSeriesAuthKey); >= 16 characters, vaulted'),
     vmha_flags_auth_key: str('-flagsAuthKey of vminsert, vmselect and vmstorage; >= 16 characters, vaulted'),
-    vmha_tls_enabled: bool(`TLS on the load balancers (default ${D.vmha_tls_enabled})`),
+    vmha_tls_enabled: { ...bool(`TLS on the load balancers (default ${D.vmha_tls_enabled})`), default: D.vmha_tls_enabled },
     vmha_tls_cert_file: str('controller path of the load balancer certificate (PEM), required with TLS'),
     vmha_tls_key_file: str('controller path of the load balancer private key (PEM), required with TLS'),
     vmha_tls_ca_file: str('controller path of the CA certificate (PEM) that vmagent and Grafana trust for the load balancers; leave unset when the certificate chains to a CA the hosts already trust'),
-    vmha_firewall_enabled: bool(`nftables tier isolation (default ${D.vmha_firewall_enabled})`),
+    vmha_firewall_enabled: { ...bool(`nftables tier isolation (default ${D.vmha_firewall_enabled})`), default: D.vmha_firewall_enabled },
     vmha_vmagent_queue_max_bytes: {
       type: 'integer',
       nullable: true,
       minimum: 1048576,
+      default: D.vmha_vmagent_queue_max_bytes,
       description: `cap on the vmagent on-disk queue in bytes (default ${D.vmha_vmagent_queue_max_bytes})`,
     },
     vmha_grafana_package_url: str('Grafana package URL; "" skips installing Grafana (provisioning still rendered)'),
@@ -444,9 +449,12 @@ export const settingsSchema: JSONSchemaType<ClusterSettings> = {
       pattern: '^[0-9a-fA-F]{64}$',
       description: 'sha256 of the .deb at vmha_grafana_package_url (64 hex digits); required with a URL',
     },
-    vmha_allow_single_points_of_failure: bool(
-      'accept replication factor 1 or a single vminsert, vmselect, vmstorage, vmagent or load balancer (default false: an error); for test setups only',
-    ),
+    vmha_allow_single_points_of_failure: {
+      ...bool(
+        `accept replication factor 1 or a single vminsert, vmselect, vmstorage, vmagent or load balancer (default ${D.vmha_allow_single_points_of_failure}: an error); for test setups only`,
+      ),
+      default: D.vmha_allow_single_points_of_failure,
+    },
   },
 };
 
