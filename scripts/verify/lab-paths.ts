@@ -23,21 +23,22 @@ export class LabPath {
   ) {}
 
   /** The read path from the grafana host: https://<read DNS name>:<port>/select/0/prometheus. */
-  static async read(): Promise<LabPath> {
-    const [grafana] = hostsInGroup('grafana');
-    if (!grafana) throw new Error('lab topology has no grafana host');
-    const { read } = await labCredentials();
-    await copyToHost(grafana.name, labCaFile, clientCa);
-    return new LabPath(grafana.name, `${labScheme}://${labClusterSettings.read_dns_name}:${labPorts.lb_select}/select/0/prometheus`, read);
+  static read(): Promise<LabPath> {
+    return LabPath.fromGrafana('read', `${labClusterSettings.read_dns_name}:${labPorts.lb_select}/select/0/prometheus`);
   }
 
   /** The write path from the grafana host: https://<write DNS name>:<port>/insert/0/prometheus. */
-  static async write(): Promise<LabPath> {
+  static write(): Promise<LabPath> {
+    return LabPath.fromGrafana('write', `${labClusterSettings.write_dns_name}:${labPorts.lb_insert}/insert/0/prometheus`);
+  }
+
+  /** A path as the grafana host uses it: its hosts file for the name, the lab CA copied there, basic auth. */
+  private static async fromGrafana(which: 'read' | 'write', hostAndPath: string): Promise<LabPath> {
     const [grafana] = hostsInGroup('grafana');
     if (!grafana) throw new Error('lab topology has no grafana host');
-    const { write } = await labCredentials();
+    const credentials = (await labCredentials())[which];
     await copyToHost(grafana.name, labCaFile, clientCa);
-    return new LabPath(grafana.name, `${labScheme}://${labClusterSettings.write_dns_name}:${labPorts.lb_insert}/insert/0/prometheus`, write);
+    return new LabPath(grafana.name, `${labScheme}://${hostAndPath}`, credentials);
   }
 
   /**
