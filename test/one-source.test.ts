@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
+import { artifactSpecs, parseVersions, type ArtifactId } from '../scripts/lib/artifacts.js';
 import { generateFromSources } from '../scripts/lib/inventory/index.js';
 import { readPins } from '../scripts/lib/inventory/read.js';
 import { DURATION_PATTERN, SETTING_DEFAULTS, settingsSchema } from '../scripts/lib/inventory/schema.js';
@@ -82,5 +83,41 @@ describe('one source for each fact', () => {
     expect(base.vmhaYml).to.match(/^vmha_retention: /m);
     expect(generated.vars?.vmstorage_retention_period).to.equal(SETTING_DEFAULTS.vmha_retention.replace(/M$/, ''));
     expect(generated.vars?.vmagent_queue_max_bytes).to.equal(SETTING_DEFAULTS.vmha_vmagent_queue_max_bytes);
+  });
+
+  // Release file names: scripts/lib/artifacts.ts (the mirror) and vmha_artifact (the deploy) name
+  // the same files; the role's Jinja is rendered here for the pinned versions and compared.
+  it("vmha_artifact's release files and URLs are the ones scripts/lib/artifacts.ts mirrors", () => {
+    const versions = parseVersions(yaml.load(readFileSync(path.join(repoRoot, 'ansible/versions.yml'), 'utf8')), 'ansible/versions.yml');
+    const roleVars = yaml.load(readFileSync(path.join(repoRoot, 'ansible/roles/vmha_artifact/vars/main.yml'), 'utf8')) as {
+      _vmha_artifact_packages: Record<string, { version: string; base_url: string; archive: string; checksums: string }>;
+    };
+    const values: Record<string, string> = {};
+    for (const [product, pin] of Object.entries(versions)) {
+      values[`vmha_artifact_${product}_version`] = pin.version;
+      values[`vmha_artifact_${product}_url`] = pin.release_url;
+    }
+    const render = (template: string) =>
+      template.replace(/\{\{\s*(\w+)\s*(\|\s*regex_replace\('\/\+\$', ''\)\s*)?\}\}/g, (_, name: string, strip?: string) => {
+        const value = values[name];
+        if (value === undefined) throw new Error(`unknown variable ${name} in ${template}`);
+        return strip ? value.replace(/\/+$/, '') : value;
+      });
+    const roleIdOf: Record<string, ArtifactId> = {
+      'victoria-metrics-cluster': 'vm-cluster',
+      vmutils: 'vmutils',
+      node_exporter: 'node-exporter',
+      alertmanager: 'alertmanager',
+    };
+    const specs = artifactSpecs(versions, { withBackupTools: false });
+    for (const spec of specs) {
+      const [pkg, release] = Object.entries(roleVars._vmha_artifact_packages).find(([name]) => roleIdOf[name] === spec.id) ?? [];
+      expect(release, `vmha_artifact has no package for ${spec.id}`).to.not.equal(undefined);
+      expect(render(release!.archive), pkg).to.equal(spec.tarball);
+      expect(render(release!.checksums), pkg).to.equal(spec.checksumFile);
+      expect(`${render(release!.base_url)}/${spec.tarball}`, pkg).to.equal(spec.officialTarballUrl);
+      expect(render(release!.version), pkg).to.equal(spec.version);
+    }
+    expect(Object.keys(roleVars._vmha_artifact_packages).map((name) => roleIdOf[name]).sort()).to.deep.equal(specs.map((s) => s.id).sort());
   });
 });
