@@ -1,5 +1,5 @@
 // The lab's Docker network (labNetwork): created with the lab's label, removed only when labelled.
-import { $, sleep } from 'zx';
+import { $, retry } from 'zx';
 import { labHosts, labLabel, labNetwork } from '../lab-topology.js';
 import { docker, dockerOk, LabError, log } from './common.js';
 
@@ -25,7 +25,7 @@ export async function ensureNetwork(): Promise<void> {
 async function removeLabNetwork(): Promise<void> {
   const attempts = 20;
   let last = '';
-  for (let attempt = 1; attempt <= attempts; attempt++) {
+  const removeOnce = async (): Promise<void> => {
     const removed = await $({ nothrow: true, quiet: true })`docker network rm ${labNetwork.name}`;
     if (removed.exitCode === 0) return;
     last = removed.stderr.trim();
@@ -37,11 +37,15 @@ async function removeLabNetwork(): Promise<void> {
         await dockerOk('network', 'disconnect', '--force', labNetwork.name, endpoint.Name);
       }
     }
-    await sleep(500);
+    throw new Error(last);
+  };
+  try {
+    await retry(attempts, 500, removeOnce);
+  } catch {
+    // Seen once after interrupted runs: endpoints no container owns any more, which only a restart of
+    // the Docker engine clears (it drops stale endpoints when it starts).
+    throw new LabError(`docker network rm ${labNetwork.name} failed ${attempts} times: ${last} (stale endpoints: restart the Docker engine, then run npm run lab -- down again)`);
   }
-  // Seen once after interrupted runs: endpoints no container owns any more, which only a restart of
-  // the Docker engine clears (it drops stale endpoints when it starts).
-  throw new LabError(`docker network rm ${labNetwork.name} failed ${attempts} times: ${last} (stale endpoints: restart the Docker engine, then run npm run lab -- down again)`);
 }
 
 /** Removes the lab network when it carries the lab's label; leaves a foreign one alone. */
