@@ -1,7 +1,8 @@
 // `npm test`: the whole suite, in the order a failure is cheapest to find: types, unit tests,
 // lint, the artifact mirror, then the Molecule scenarios on the lab hosts.
 // Usage: npm test [-- --only typecheck,unit,lint,artifacts,molecule] [--scenario default,retention,failover,edge]
-import { $, argv, fs, path } from 'zx';
+import { $, fs, path } from 'zx';
+import { parseCli } from './lib/cli.js';
 import { mochaFailures, parseMochaCounts, renderSummary, singleStep, type StepResult } from './lib/test-summary.js';
 import { fillMirror } from './lib/fill-mirror.js';
 import { Progress } from './lib/progress.js';
@@ -12,8 +13,16 @@ process.chdir(repoRoot);
 const venvBin = path.join(repoRoot, '.venv', 'bin');
 const env = { ...process.env, PATH: `${venvBin}:${process.env.PATH ?? ''}` };
 
-const only = new Set(String(argv.only ?? 'typecheck,unit,lint,artifacts,molecule').split(','));
-const scenarioFilter = argv.scenario ? new Set(String(argv.scenario).split(',')) : undefined;
+const USAGE = 'usage: npm test [-- --only typecheck,unit,lint,artifacts,molecule] [--scenario <name>,...]';
+const { values: args } = parseCli('test', USAGE, {
+  options: {
+    only: { type: 'string', default: 'typecheck,unit,lint,artifacts,molecule' },
+    scenario: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+const only = new Set(args.only.split(','));
+const scenarioFilter = args.scenario ? new Set(args.scenario.split(',')) : undefined;
 const steps: StepResult[] = [];
 
 // Each step prints `test [n] ...` lines with its time, and heartbeats while a long one runs.
