@@ -120,7 +120,25 @@ async function preconditions(): Promise<void> {
 
 const report: Record<string, unknown> = { host: target.name, address: target.address, scrape_interval: labClusterSettings.scrape_interval };
 
+/**
+ * Before the window: wait (at most 240 s) until neither vmalert has a pending or firing alert, then
+ * QUIET_AFTER more seconds, so notifications about something before this run (a resolved one the
+ * alertmanagers still owe) are not counted against the healthy lab.
+ */
+async function settle(): Promise<void> {
+  const until = now() + 240;
+  let active = await activeAlerts();
+  while (active.length > 0 && now() < until) {
+    await sleep(5000);
+    active = await activeAlerts();
+  }
+  report.settle_active_alerts = active;
+  checks.expect('no alert is pending or firing on either vmalert before the healthy window', active.length === 0, active.join('; '));
+  await sleep(QUIET_AFTER * 1000);
+}
+
 async function healthyWindow(): Promise<void> {
+  await settle();
   const from = now();
   console.log(`healthy window: ${healthySeconds} s without faults, watching ${witnessUrl}`);
   const deadline = from + healthySeconds;
