@@ -6,6 +6,7 @@ import {
   playComponent,
   renderGateFailureMarkdown,
   renderUpgradeMarkdown,
+  taskName,
   taskRuns,
   upgradePlan,
   upgradeSteps,
@@ -29,10 +30,12 @@ const jsonl = [
   ok('localhost', 'Validate the inventory', 0, 1),
   play('Upgrade vmstorage, one node at a time'),
   ok('vmstorage-1', 'Read the version the service runs now', 1, 2),
-  ok('vmstorage-1', 'Say what changes', 2, 2, { msg: 'vmstorage-1: vmstorage 1.149.0 -> 1.150.0' }),
-  ok('vmstorage-1', 'Gate, read what each vminsert sees', 2, 4),
+  ok('vmstorage-1', 'rolling_upgrade : Say what changes', 2, 2, { msg: 'vmstorage-1: vmstorage 1.149.0 -> 1.150.0' }),
+  ok('vmstorage-1', 'rolling_upgrade : Gate, the cluster is whole before the host goes down', 2, 2),
+  ok('vmstorage-1', 'rolling_upgrade : Gate, read what each vminsert sees', 2, 4),
   ok('vmstorage-1', 'Gate, every vmagent queue has drained', 4, 5),
-  ok('vmstorage-1', 'Install the vmstorage binary', 5, 7),
+  ok('vmstorage-1', "Upgrade with the component's own role", 5, 5),
+  ok('vmstorage-1', 'vmstorage : Install the vmstorage binary', 5, 7),
   ok('vmstorage-1', 'Restart vmstorage', 7, 20),
   ok('vmstorage-1', 'Gate, the upgraded host is active', 20, 21),
   ok('vmstorage-1', 'Gate, every vmagent queue has drained', 21, 26),
@@ -66,6 +69,11 @@ describe('upgrade: order and versions', () => {
 
 describe('upgrade: steps from the jsonl output of upgrade.yml', () => {
   const steps = upgradeSteps(taskRuns(parseJsonlEvents(jsonl)));
+
+  it('drops the role prefix the jsonl callback puts on task names', () => {
+    expect(taskName('rolling_upgrade : Gate, x')).to.equal('Gate, x');
+    expect(taskName('Gate, x')).to.equal('Gate, x');
+  });
 
   it('names the component of an upgrade play only', () => {
     expect(playComponent('Upgrade vmselect, one node at a time')).to.equal('vmselect');

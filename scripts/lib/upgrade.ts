@@ -89,6 +89,11 @@ export function playComponent(playName: string): string | undefined {
   return /^Upgrade (\w+), one node at a time$/.exec(playName)?.[1];
 }
 
+/** A task's own name: the jsonl callback prefixes tasks of a role with `<role> : `. */
+export function taskName(name: string): string {
+  return name.replace(/^[\w.-]+ : /, '');
+}
+
 /** One result per host and task of the upgrade plays, in order. */
 export function taskRuns(events: readonly AnsibleEvent[]): TaskRun[] {
   const runs: TaskRun[] = [];
@@ -104,7 +109,7 @@ export function taskRuns(events: readonly AnsibleEvent[]): TaskRun[] {
       runs.push({
         component,
         host,
-        task: event.task?.name ?? '',
+        task: taskName(event.task?.name ?? ''),
         startMs,
         endMs: Number.isFinite(endMs) ? endMs : startMs,
         status: event._event === 'v2_runner_on_failed' && result.failed === false ? 'ok' : status,
