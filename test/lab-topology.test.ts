@@ -119,6 +119,10 @@ describe('lab inventory', () => {
     expect(vars.vmha_write_password).to.equal('{{ vault_vmha_write_password }}');
     expect(vars.vmha_read_password).to.equal('{{ vault_vmha_read_password }}');
     expect(vars.vmha_snapshot_auth_key).to.equal('{{ vault_vmha_snapshot_auth_key }}');
+    // backups of every vmstorage go to the lab's S3 server, with the vaulted secret key
+    expect(vars.vmha_backup_destination).to.equal('s3://vmha-backups');
+    expect(vars.vmha_backup_s3_endpoint).to.equal('http://10.213.0.91:8333');
+    expect(vars.vmha_backup_s3_secret_access_key).to.equal('{{ vault_vmha_backup_s3_secret_access_key }}');
   });
 
   it('generates strong secrets and reads them back', () => {
@@ -128,8 +132,9 @@ describe('lab inventory', () => {
     expect(secrets.vmha_write_password).to.not.equal(secrets.vmha_read_password);
     const text = renderLabSecretsYaml(secrets);
     expect(yaml.load(text)).to.include.keys('vault_vmha_write_password', 'vault_vmha_read_password', 'vault_vmha_delete_auth_key');
-    expect(Object.keys(yaml.load(text) as object)).to.have.length(13);
-    expect(new Set(Object.values(secrets)).size).to.equal(13);
+    // the load balancer passwords, the 11 component secrets and the backup store's S3 secret
+    expect(Object.keys(yaml.load(text) as object)).to.have.length(14);
+    expect(new Set(Object.values(secrets)).size).to.equal(14);
     expect(parseLabSecrets(text, 'secrets.yml')).to.deep.equal(secrets);
     expect(parseLabSecrets('vault_vmha_write_password: short\n', 'secrets.yml')).to.equal(undefined);
     // an older secrets.yml (load balancer passwords only) keeps its passwords and gains the rest

@@ -9,6 +9,7 @@ import {
   labGroups,
   labTlsFiles,
   labHosts,
+  labBackupSettings,
   labAlertWitness,
   findHost,
   hostsInGroup,
@@ -39,7 +40,7 @@ export interface LabHostsInventory {
 }
 
 /** Every secret of the lab: the load balancer passwords and the component secrets (COMPONENT_SECRET_KEYS). */
-export const LAB_SECRET_KEYS = ['vmha_write_password', 'vmha_read_password', ...COMPONENT_SECRET_KEYS] as const;
+export const LAB_SECRET_KEYS = ['vmha_write_password', 'vmha_read_password', ...COMPONENT_SECRET_KEYS, 'vmha_backup_s3_secret_access_key'] as const;
 export type LabSecretKey = (typeof LAB_SECRET_KEYS)[number];
 
 /** The lab's secrets. secrets.yml stores them as vault_vmha_* (the example inventory's pattern) and vmha.yml references those. */
@@ -92,6 +93,9 @@ export function labClusterVars(tlsDir: string): Record<string, string | number |
   vars.vmha_read_username = 'grafana';
   vars.vmha_read_password = '{{ vault_vmha_read_password }}';
   for (const key of COMPONENT_SECRET_KEYS) vars[key] = `{{ vault_${key} }}`;
+  // Backups of every vmstorage go to the lab's S3 server (labBackupStore).
+  for (const [key, value] of Object.entries(labBackupSettings)) vars[`vmha_${key}`] = value;
+  vars.vmha_backup_s3_secret_access_key = '{{ vault_vmha_backup_s3_secret_access_key }}';
   // The alertmanagers notify the lab's alert witness (scripts/verify/alerting.ts installs it).
   const witness = findHost(labAlertWitness.host);
   vars.vmha_alert_webhook_urls = [`http://${witness.address}:${labAlertWitness.port}${labAlertWitness.path}`];

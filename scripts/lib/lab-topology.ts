@@ -151,3 +151,25 @@ export function labImageTag(recipe: ReadonlyArray<{ name: string; content: strin
   }
   return `${labImageRepository}:${hash.digest('hex').slice(0, 12)}`;
 }
+
+/**
+ * The lab's backup destination: a SeaweedFS S3 server (Apache-2.0) on a host of its own, outside
+ * the vmha inventory (an operator brings their own S3, GCS, Azure or NFS). `lab up` creates it
+ * with the other hosts; scripts/lab-backup-store.ts installs and runs `weed mini` there.
+ */
+export const labBackupStore = {
+  host: { name: 'backup-s3', address: `${subnetBase}.91`, groups: [] } as LabHost,
+  s3Port: 8333,
+  bucket: 'vmha-backups',
+  accessKeyId: 'vmha-lab-backup',
+} as const;
+
+/** Lab hosts that are not in the vmha inventory (lab services). */
+export const labServiceHosts: readonly LabHost[] = [labBackupStore.host];
+
+/** The lab's backup settings (group_vars/all/vmha.yml; the secret key is in secrets.yml). */
+export const labBackupSettings = {
+  backup_destination: `s3://${labBackupStore.bucket}`,
+  backup_s3_endpoint: `http://${labBackupStore.host.address}:${labBackupStore.s3Port}`,
+  backup_s3_access_key_id: labBackupStore.accessKeyId,
+} as const;

@@ -1,7 +1,7 @@
 // Derives every role variable from a valid inventory model (the generated vars contract in
 // DEVELOPERS.md) and renders group_vars/all/zz-generated.yml. Pure and deterministic.
 import yaml from 'js-yaml';
-import type { HostModel, InventoryModel } from './model.js';
+import type { BackupSettings, HostModel, InventoryModel } from './model.js';
 import type { ComponentSecretKey, GroupName } from './schema.js';
 
 export const GENERATED_FILE_NAME = 'zz-generated.yml';
@@ -35,6 +35,28 @@ const endpoints = (hosts: HostModel[], port: number) => hosts.map((h) => `${h.ad
 const jinja = (variable: string) => `{{ ${variable} }}`;
 
 export const ANY_SOURCE = '0.0.0.0/0';
+
+/**
+ * The vmbackup role's variables (only with vmha_backup_destination): destination, schedules and
+ * credentials as references to the inventory's (vaulted) settings, never their values.
+ */
+export function deriveBackupVars(b: BackupSettings, vmstorageHttpPort: number, auth: boolean): Record<string, unknown> {
+  const scheme = b.destination.slice(0, b.destination.indexOf('://'));
+  const ref = (set: string | undefined, key: string) => (set !== undefined ? jinja(key) : '');
+  return {
+    vmbackup_destination: b.destination.replace(/\/+$/, ''),
+    vmbackup_schedule: b.schedule,
+    vmbackup_full_schedule: b.fullSchedule,
+    vmbackup_storage_http_port: vmstorageHttpPort,
+    vmbackup_snapshot_auth_key: auth ? jinja('vmha_snapshot_auth_key') : '',
+    vmbackup_s3_endpoint: scheme === 's3' ? (b.s3Endpoint ?? '') : '',
+    vmbackup_s3_access_key_id: scheme === 's3' ? ref(b.s3AccessKeyId, 'vmha_backup_s3_access_key_id') : '',
+    vmbackup_s3_secret_access_key: scheme === 's3' ? ref(b.s3SecretAccessKey, 'vmha_backup_s3_secret_access_key') : '',
+    vmbackup_gcs_credentials_json: scheme === 'gs' ? ref(b.gcsCredentialsJson, 'vmha_backup_gcs_credentials_json') : '',
+    vmbackup_azure_account_name: scheme === 'azblob' ? ref(b.azureAccountName, 'vmha_backup_azure_account_name') : '',
+    vmbackup_azure_account_key: scheme === 'azblob' ? ref(b.azureAccountKey, 'vmha_backup_azure_account_key') : '',
+  };
+}
 
 /** -httpAuth.username of vminsert, vmselect and vmstorage (the password is the secret). */
 export const COMPONENT_USERNAME = 'vmha';
@@ -182,35 +204,13 @@ export function deriveVars(model: InventoryModel): Record<string, unknown> {
       grafana: [{ port: p.grafana, sources: [ANY_SOURCE] }],
     },
   };
+  if (s.backup) Object.assign(vars, deriveBackupVars(s.backup, p.vmstorage_http, auth));
   if (s.grafanaPackageUrl !== undefined) vars.grafana_package_url = s.grafanaPackageUrl;
   if (s.grafanaPackageSha256 !== undefined) vars.grafana_package_sha256 = s.grafanaPackageSha256.toLowerCase();
+  if (model.presentGroups.has('vmalert')) Object.assign(vars, deriveAlertingVars(model, vars));
   return vars;
 }
 
-/** The bytes of zz-generated.yml: header plus keys sorted at every level. */
-export function renderGeneratedFile(vars: Record<string, unknown>): string {
-  return GENERATED_HEADER + yaml.dump(vars, { sortKeys: true, lineWidth: -1, noRefs: true, quotingType: '"' });
-}
-
-/** JSON with object keys sorted, so equal values give equal strings. */
-export function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === 'object' && v !== null && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-}
-
-/** What differs between the file on disk and the wanted one, per top-level variable (for --check). */
-export function describeDifference(current: string, wanted: Record<string, unknown>, limit = 20): string[] {
-  if (!current.startsWith(GENERATED_HEADER)) {
-    if (current.trim() === '') return ['the file is empty'];
-  }
-  let parsed: unknown;
-  if (model.presentGroups.has('vmalert')) Object.assign(vars, deriveAlertingVars(model, vars));
-  try {
-    parsed = yaml.load(current);
-  } catch (err) {
 /**
  * HA alerting (only when the inventory has the vmalert and alertmanager groups): both vmalerts
  * query the read DNS name and write recording rules and alert state through the write DNS name,
@@ -270,6 +270,29 @@ function deriveAlertingVars(model: InventoryModel, base: Record<string, unknown>
   };
 }
 
+/** The bytes of zz-generated.yml: header plus keys sorted at every level. */
+export function renderGeneratedFile(vars: Record<string, unknown>): string {
+  return GENERATED_HEADER + yaml.dump(vars, { sortKeys: true, lineWidth: -1, noRefs: true, quotingType: '"' });
+}
+
+/** JSON with object keys sorted, so equal values give equal strings. */
+export function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/** What differs between the file on disk and the wanted one, per top-level variable (for --check). */
+export function describeDifference(current: string, wanted: Record<string, unknown>, limit = 20): string[] {
+  if (!current.startsWith(GENERATED_HEADER)) {
+    if (current.trim() === '') return ['the file is empty'];
+  }
+  let parsed: unknown;
+  try {
+    parsed = yaml.load(current);
+  } catch (err) {
     return [`the file is not valid YAML: ${(err as Error).message.split('\n')[0]}`];
   }
   const have = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;

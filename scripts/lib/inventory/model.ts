@@ -84,6 +84,18 @@ export interface HostModel {
   line: number | null;
 }
 
+export interface BackupSettings {
+  destination: string;
+  s3Endpoint: string | undefined;
+  s3AccessKeyId: string | undefined;
+  s3SecretAccessKey: string | undefined;
+  gcsCredentialsJson: string | undefined;
+  azureAccountName: string | undefined;
+  azureAccountKey: string | undefined;
+  schedule: string;
+  fullSchedule: string;
+}
+
 export interface ResolvedSettings {
   version: string;
   nodeExporterVersion: string;
@@ -107,8 +119,13 @@ export interface ResolvedSettings {
   tlsCaFile: string | undefined;
   firewallEnabled: boolean;
   vmagentQueueMaxBytes: number;
+  /** Scheduled vmbackup of every vmstorage; undefined without vmha_backup_destination. */
+  backup: BackupSettings | undefined;
   grafanaPackageUrl: string | undefined;
   grafanaPackageSha256: string | undefined;
+  alertmanagerVersion: string;
+  alertmanagerDownloadUrl: string;
+  alertWebhookUrls: string[];
   /** vmha_allow_single_points_of_failure: RF 1 or one instance of a tier is a warning, not an error. */
   allowSinglePointsOfFailure: boolean;
 }
@@ -123,9 +140,6 @@ export interface HostsIndex {
   /** `${group}\0${key}` */
   groupVarLine: Map<string, number>;
 }
-  alertmanagerVersion: string;
-  alertmanagerDownloadUrl: string;
-  alertWebhookUrls: string[];
 
 export interface InventoryModel {
   hostsFile: ParsedSource;
@@ -617,8 +631,25 @@ export function loadInventory(sources: InventorySources): LoadResult {
     tlsCaFile: s.vmha_tls_ca_file,
     firewallEnabled: s.vmha_firewall_enabled ?? SETTING_DEFAULTS.vmha_firewall_enabled,
     vmagentQueueMaxBytes: s.vmha_vmagent_queue_max_bytes ?? SETTING_DEFAULTS.vmha_vmagent_queue_max_bytes,
+    backup: s.vmha_backup_destination
+      ? {
+          destination: s.vmha_backup_destination,
+          s3Endpoint: s.vmha_backup_s3_endpoint,
+          s3AccessKeyId: s.vmha_backup_s3_access_key_id,
+          s3SecretAccessKey: s.vmha_backup_s3_secret_access_key,
+          gcsCredentialsJson: s.vmha_backup_gcs_credentials_json,
+          azureAccountName: s.vmha_backup_azure_account_name,
+          azureAccountKey: s.vmha_backup_azure_account_key,
+          schedule: s.vmha_backup_schedule ?? 'hourly',
+          fullSchedule: s.vmha_backup_full_schedule ?? 'daily',
+        }
+      : undefined,
     grafanaPackageUrl: s.vmha_grafana_package_url,
     grafanaPackageSha256: s.vmha_grafana_package_sha256,
+    alertmanagerVersion: s.vmha_alertmanager_version ?? pins.alertmanager?.version ?? '0.35.0',
+    alertmanagerDownloadUrl:
+      s.vmha_alertmanager_download_url ?? pins.alertmanager?.release_url ?? 'https://github.com/prometheus/alertmanager/releases/download',
+    alertWebhookUrls: s.vmha_alert_webhook_urls ?? [],
     allowSinglePointsOfFailure: s.vmha_allow_single_points_of_failure ?? SETTING_DEFAULTS.vmha_allow_single_points_of_failure,
   };
   if (findings.some((f) => f.severity === 'error')) return { model: undefined, findings };
@@ -646,10 +677,6 @@ export function loadInventory(sources: InventorySources): LoadResult {
       settings,
       settingOrigin,
       settingsFile: sources.settingsFile,
-    alertmanagerVersion: s.vmha_alertmanager_version ?? pins.alertmanager?.version ?? '0.35.0',
-    alertmanagerDownloadUrl:
-      s.vmha_alertmanager_download_url ?? pins.alertmanager?.release_url ?? 'https://github.com/prometheus/alertmanager/releases/download',
-    alertWebhookUrls: s.vmha_alert_webhook_urls ?? [],
       pins,
     },
     findings,

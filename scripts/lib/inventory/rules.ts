@@ -103,6 +103,66 @@ export function passwordWeakness(password: string, username: string | undefined)
   return undefined;
 }
 
+/**
+ * Backup settings: credentials come in pairs, belong to the destination's scheme, and are not
+ * set without a destination (they would silently do nothing).
+ */
+export function backupFindings(model: InventoryModel, settingAt: (key: string) => { file: string; line: number | null }): Finding[] {
+  const out: Finding[] = [];
+  const raw = model.raw;
+  const b = model.settings.backup;
+  const at = (key: string) => settingAt(key);
+  const scheme = b ? b.destination.slice(0, b.destination.indexOf('://')) : undefined;
+  const owned: Record<string, string> = {
+    vmha_backup_s3_endpoint: 's3',
+    vmha_backup_s3_access_key_id: 's3',
+    vmha_backup_s3_secret_access_key: 's3',
+    vmha_backup_gcs_credentials_json: 'gs',
+    vmha_backup_azure_account_name: 'azblob',
+    vmha_backup_azure_account_key: 'azblob',
+  };
+  for (const [key, wants] of Object.entries(owned)) {
+    if ((raw as Record<string, unknown>)[key] === undefined) continue;
+    if (!b) {
+      const where = at(key);
+      out.push({ severity: 'warning', file: where.file, line: where.line, rule: 'backup-settings-unused',
+        message: `${key} is set but vmha_backup_destination is not, so no backup runs and ${key} is not used`,
+        fix: `set vmha_backup_destination (e.g. vmha_backup_destination: ${wants}://vmha-backups) or remove ${key}` });
+    } else if (scheme !== wants) {
+      const where = at(key);
+      out.push({ severity: 'error', file: where.file, line: where.line, rule: 'backup-credentials-scheme',
+        message: `${key} belongs to ${wants}:// destinations, but vmha_backup_destination is ${b.destination}`,
+        fix: `remove ${key}, or point vmha_backup_destination at a ${wants}:// location` });
+    }
+  }
+  const pairs: [string, string][] = [
+    ['vmha_backup_s3_access_key_id', 'vmha_backup_s3_secret_access_key'],
+    ['vmha_backup_azure_account_name', 'vmha_backup_azure_account_key'],
+  ];
+  for (const [first, second] of pairs) {
+    const has = (key: string) => (raw as Record<string, unknown>)[key] !== undefined;
+    if (has(first) !== has(second)) {
+      const set = has(first) ? first : second;
+      const missing = has(first) ? second : first;
+      const where = at(set);
+      out.push({ severity: 'error', file: where.file, line: where.line, rule: 'backup-credentials-pair',
+        message: `${set} is set without ${missing}: the backup destination needs both or neither (neither uses the default credential chain)`,
+        fix: `add ${missing}: "{{ vault_${missing} }}" (vaulted), or remove ${set}` });
+    }
+  }
+  const secret = raw.vmha_backup_s3_secret_access_key ?? raw.vmha_backup_azure_account_key;
+  const secretKey = raw.vmha_backup_s3_secret_access_key !== undefined ? 'vmha_backup_s3_secret_access_key' : 'vmha_backup_azure_account_key';
+  if (b && secret !== undefined) {
+    const resolved = resolveSecret(model, secretKey, String(secret), at(secretKey));
+    if (resolved.value !== undefined && resolved.value.length < 16) {
+      out.push({ severity: 'error', file: resolved.at.file, line: resolved.at.line, rule: 'backup-credentials-weak',
+        message: `${secretKey} has ${resolved.value.length} characters; a backup credential needs at least 16`,
+        fix: `use the long random secret the storage service issued, vaulted: ${secretKey}: "{{ vault_${secretKey} }}"` });
+    }
+  }
+  return out;
+}
+
 export interface ResolvedSecret {
   /** The value Ansible will use; undefined when it cannot be known here. */
   value: string | undefined;

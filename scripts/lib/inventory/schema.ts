@@ -132,9 +132,21 @@ export interface ClusterSettings {
   vmha_tls_ca_file?: string;
   vmha_firewall_enabled?: boolean;
   vmha_vmagent_queue_max_bytes?: number;
+  vmha_backup_destination?: string;
+  vmha_backup_s3_endpoint?: string;
+  vmha_backup_s3_access_key_id?: string;
+  vmha_backup_s3_secret_access_key?: string;
+  vmha_backup_gcs_credentials_json?: string;
+  vmha_backup_azure_account_name?: string;
+  vmha_backup_azure_account_key?: string;
+  vmha_backup_schedule?: string;
+  vmha_backup_full_schedule?: string;
   vmha_grafana_package_url?: string;
   vmha_grafana_package_sha256?: string;
   vmha_allow_single_points_of_failure?: boolean;
+  vmha_alertmanager_version?: string;
+  vmha_alertmanager_download_url?: string;
+  vmha_alert_webhook_urls?: string[];
 }
 
 export const CREDENTIAL_KEYS = [
@@ -144,9 +156,6 @@ export const CREDENTIAL_KEYS = [
   'vmha_read_password',
 ] as const satisfies readonly (keyof ClusterSettings)[];
 
-  vmha_alertmanager_version?: string;
-  vmha_alertmanager_download_url?: string;
-  vmha_alert_webhook_urls?: string[];
 /**
  * Secrets of the component endpoints (vminsert, vmselect, vmstorage): the backend basic-auth
  * passwords the load balancers pass on, and one key per admin API. Required while
@@ -309,6 +318,8 @@ export const hostsSchema: JSONSchemaType<HostsFile> = {
             lb_select: groupRef('lb_select'),
             node_exporter: groupRef('node_exporter'),
             grafana: groupRef('grafana'),
+            vmalert: groupRef('vmalert'),
+            alertmanager: groupRef('alertmanager'),
           },
         },
         vars: { ...connectionVarsSchema, nullable: true as const },
@@ -318,8 +329,6 @@ export const hostsSchema: JSONSchemaType<HostsFile> = {
 };
 
 const portsProperties = Object.fromEntries(
-            vmalert: groupRef('vmalert'),
-            alertmanager: groupRef('alertmanager'),
   (Object.keys(DEFAULT_PORTS) as (keyof VmhaPorts)[]).map((k) => [
     k,
     {
@@ -335,6 +344,10 @@ const portsProperties = Object.fromEntries(
 export const RETENTION_PATTERN = '^[1-9][0-9]*(h|d|w|M|y)$';
 export const DURATION_PATTERN = '^[1-9][0-9]*(ms|s|m|h)$';
 export const VERSION_PATTERN = '^[0-9]+\\.[0-9]+\\.[0-9]+$';
+/** vmbackup -dst schemes: s3, gs, azblob (a bucket or container, optional path) or fs (an absolute directory). */
+export const BACKUP_DESTINATION_PATTERN = '^((s3|gs)://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]|azblob://[a-z0-9][a-z0-9-]{1,61}[a-z0-9])(/[A-Za-z0-9._/-]*)?$|^fs:///[A-Za-z0-9._/-]*$';
+/** A systemd OnCalendar= expression: letters, digits and * , . : / - ~ and spaces (systemd-analyze calendar checks it on the host). */
+export const CALENDAR_PATTERN = '^[A-Za-z0-9*,.:/~ -]+$';
 
 export const settingsSchema: JSONSchemaType<ClusterSettings> = {
   $id: `${SCHEMA_BASE}cluster-settings.schema.json`,
@@ -442,12 +455,60 @@ export const settingsSchema: JSONSchemaType<ClusterSettings> = {
       default: D.vmha_vmagent_queue_max_bytes,
       description: `cap on the vmagent on-disk queue in bytes (default ${D.vmha_vmagent_queue_max_bytes})`,
     },
+    vmha_backup_destination: {
+      type: 'string',
+      nullable: true,
+      pattern: BACKUP_DESTINATION_PATTERN,
+      description:
+        'where every vmstorage is backed up (vmbackup): s3://bucket[/path], gs://bucket[/path], azblob://container[/path] or fs:///mounted/dir; each host writes under <destination>/<host>/; unset: no backups',
+    },
+    vmha_backup_s3_endpoint: {
+      type: 'string',
+      nullable: true,
+      pattern: '^https?://[^\\s/]+(/[^\\s]*)?$',
+      description: 'endpoint of an S3-compatible server for s3:// destinations other than AWS (vmbackup -customS3Endpoint), e.g. http://s3.internal:8333',
+    },
+    vmha_backup_s3_access_key_id: str('S3 access key id of the backup destination (with vmha_backup_s3_secret_access_key); unset: the default AWS credential chain'),
+    vmha_backup_s3_secret_access_key: str('S3 secret access key of the backup destination; keep it in ansible-vault'),
+    vmha_backup_gcs_credentials_json: str('GCS service account key (JSON text) for gs:// destinations; unset: the default application credentials; vault it'),
+    vmha_backup_azure_account_name: str('Azure storage account for azblob:// destinations (with vmha_backup_azure_account_key)'),
+    vmha_backup_azure_account_key: str('Azure storage account key for azblob:// destinations; vault it'),
+    vmha_backup_schedule: {
+      type: 'string',
+      nullable: true,
+      pattern: CALENDAR_PATTERN,
+      description: 'systemd OnCalendar= of the incremental backup of every vmstorage to <destination>/<host>/latest (default hourly)',
+    },
+    vmha_backup_full_schedule: {
+      type: 'string',
+      nullable: true,
+      pattern: CALENDAR_PATTERN,
+      description: 'systemd OnCalendar= of the full copy to <destination>/<host>/daily/YYYY-MM-DD, made on the destination from latest (default daily)',
+    },
     vmha_grafana_package_url: str('Grafana package URL; "" skips installing Grafana (provisioning still rendered)'),
     vmha_grafana_package_sha256: {
       type: 'string',
       nullable: true,
       pattern: '^[0-9a-fA-F]{64}$',
       description: 'sha256 of the .deb at vmha_grafana_package_url (64 hex digits); required with a URL',
+    },
+    vmha_alertmanager_version: {
+      type: 'string',
+      nullable: true,
+      pattern: VERSION_PATTERN,
+      description: 'Alertmanager version, e.g. 0.35.0; default from ansible/versions.yml',
+    },
+    vmha_alertmanager_download_url: {
+      type: 'string',
+      nullable: true,
+      pattern: '^https?://[^\\s]+[^/\\s]$',
+      description: 'base URL of Alertmanager releases; <base>/v<version>/alertmanager-<version>.linux-amd64.tar.gz',
+    },
+    vmha_alert_webhook_urls: {
+      type: 'array',
+      nullable: true,
+      items: { type: 'string', pattern: '^https?://[^\\s]+$' },
+      description: 'webhook URLs the alertmanagers send every notification to (firing and resolved); [] for none',
     },
     vmha_allow_single_points_of_failure: {
       ...bool(
@@ -472,6 +533,10 @@ export const SETTING_FORMATS: Record<string, string> = {
   vmha_read_dns_name: 'a DNS name, e.g. vmha_read_dns_name: vm-read.example.internal',
   vmha_ports: 'a mapping of port names to whole numbers from 1 to 65535, e.g. vmha_ports: {lb_insert: 8427}',
   vmha_vmagent_queue_max_bytes: 'a whole number of bytes, at least 1048576 (1 MiB), e.g. vmha_vmagent_queue_max_bytes: 1073741824 (1 GiB)',
+  vmha_backup_destination: 's3://bucket, s3://bucket/path, gs://bucket/path, azblob://container/path or fs:///absolute/mounted/dir, e.g. vmha_backup_destination: s3://vmha-backups',
+  vmha_backup_s3_endpoint: 'an http:// or https:// URL of the S3-compatible server, e.g. vmha_backup_s3_endpoint: https://s3.example.internal:9000',
+  vmha_backup_schedule: 'a systemd calendar expression, e.g. vmha_backup_schedule: hourly (or "*-*-* *:30:00")',
+  vmha_backup_full_schedule: 'a systemd calendar expression, e.g. vmha_backup_full_schedule: daily (or "*-*-* 03:00:00")',
   vmha_grafana_package_url: 'a URL of the Grafana .deb, or "" to skip installing Grafana, e.g. vmha_grafana_package_url: ""',
   vmha_grafana_package_sha256: 'the 64 hex digits of the .deb\'s sha256 (sha256sum grafana_*.deb), e.g. vmha_grafana_package_sha256: 3f5a...',
 };
@@ -489,36 +554,3 @@ export function settingFormat(key: string): string {
 
 export const SETTINGS_KEYS = Object.keys(settingsSchema.properties ?? {}) as (keyof ClusterSettings)[];
 export const HOST_VAR_KEYS = Object.keys(hostVarsSchema.properties) as (keyof HostVars)[];
-
-/** Description of a settings key (for "fix" hints). */
-export function settingDescription(key: string): string | undefined {
-  const prop = (settingsSchema.properties as Record<string, { description?: string }>)[key];
-  return prop?.description;
-}
-
-    vmha_alertmanager_version: {
-      type: 'string',
-      nullable: true,
-      pattern: VERSION_PATTERN,
-      description: 'Alertmanager version, e.g. 0.35.0; default from ansible/versions.yml',
-    },
-    vmha_alertmanager_download_url: {
-      type: 'string',
-      nullable: true,
-      pattern: '^https?://[^\\s]+[^/\\s]$',
-      description: 'base URL of Alertmanager releases; <base>/v<version>/alertmanager-<version>.linux-amd64.tar.gz',
-    },
-    vmha_alert_webhook_urls: {
-      type: 'array',
-      nullable: true,
-      items: { type: 'string', pattern: '^https?://[^\\s]+$' },
-      description: 'webhook URLs the alertmanagers send every notification to (firing and resolved); [] for none',
-    },
-export function hostVarDescription(key: string): string | undefined {
-  const prop = (hostVarsSchema.properties as Record<string, { description?: string }>)[key];
-  return prop?.description;
-}
-
-export function portDescription(key: string): string | undefined {
-  return (PORT_DESCRIPTIONS as Record<string, string>)[key];
-}

@@ -9,12 +9,13 @@ import { elapsed, inventoryDir, LabError, log, repoRoot, tlsDir } from './common
 import { ensureHost, removeHosts, waitForSystemd } from './containers.js';
 import { ensureImage } from './image.js';
 import { writeInventory } from './inventory.js';
+import { ensureBackupStore } from './backup-store.js';
 import { ensureMirror, stopMirror } from './mirror.js';
 import { ensureNetwork, removeNetwork } from './network.js';
 import { Progress } from '../progress.js';
 
 /** Steps of `lab up`; `lab deploy` adds the mirror fill, site.yml and the smoke check. */
-const UP_STEPS = 6;
+const UP_STEPS = 7;
 
 export async function up(progress = new Progress({ label: 'lab', total: UP_STEPS })): Promise<void> {
   const start = Date.now();
@@ -24,6 +25,8 @@ export async function up(progress = new Progress({ label: 'lab', total: UP_STEPS
   await progress.step('systemd booted on every host', () => waitForSystemd(labHosts));
   await progress.step('inventory', () => writeInventory());
   await progress.step('artifact mirror server', () => ensureMirror(), { streams: true });
+  // the backups' destination (lab only): the inventory above holds its S3 secret
+  await progress.step('backup store (SeaweedFS S3)', () => ensureBackupStore(), { streams: true });
   log(`up: ${labHosts.length} hosts ready in ${elapsed(start)}; inventory ${path.relative(repoRoot, inventoryDir)}/`);
 }
 

@@ -16,6 +16,7 @@ import { rule as vmagentMemberNum } from './vmagent-member-num.js';
 import { rule as dnsNames } from './dns-names.js';
 import { rule as credentials } from './credentials.js';
 import { rule as firewallDisabled } from './firewall-disabled.js';
+import { rule as backup } from './backup.js';
 import { rule as tlsFiles } from './tls-files.js';
 import { rule as grafanaPackage } from './grafana-package.js';
 
@@ -33,6 +34,7 @@ export const RULES: readonly Rule[] = [
   dnsNames,
   credentials,
   firewallDisabled,
+  backup,
   tlsFiles,
   grafanaPackage,
 ];
