@@ -130,7 +130,7 @@ export function renderReport(r: DrillReport): string {
     '| step | measured |',
     '|---|---|',
     `| incremental backup (vmbackup.service) | ${r.backup.seconds.toFixed(1)} s, ${n(r.backup.bytes)} bytes backed up${r.backup.uploadedBytes !== undefined ? `, ${n(r.backup.uploadedBytes)} uploaded` : ''} |`,
-    `| daily full copy (vmbackup-full.service: incremental run, then server-side copy) | ${r.fullCopy.seconds.toFixed(1)} s, ${n(r.fullCopy.copiedBytes)} bytes copied server-side, ${n(r.fullCopy.uploadedBytes)} uploaded |`,
+    `| daily full copy (vmbackup-full.service: incremental run, then server-side copy) | ${r.fullCopy.seconds.toFixed(1)} s, ${n(r.fullCopy.copiedBytes)} bytes copied server-side${r.fullCopy.uploadedBytes === undefined ? ' (the copy uploads nothing)' : `, ${n(r.fullCopy.uploadedBytes)} uploaded`} |`,
     `| restore.yml (vmrestore, then the host deployed and checked healthy) | ${r.restore.playbookSeconds.toFixed(1)} s; vmrestore ${r.restore.vmrestoreSeconds === undefined ? '?' : `${r.restore.vmrestoreSeconds.toFixed(1)} s`}, ${n(r.restore.bytes)} bytes |`,
     '',
     r.verdict.ok ? 'Every count matches.' : `Problems:\n${r.verdict.problems.map((p) => `- ${p}`).join('\n')}`,
