@@ -12,7 +12,7 @@
 // --phase healthy|fault|all (default all). Report: reports/alerting.md and reports/alerting.json.
 // The healthy window changes nothing itself: it may overlap with verify parts that do not stop,
 // restart or overload anything (edge, data-path, access-matrix, dashboards), not with load/failover.
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { $, path, sleep } from 'zx';
 import { judgeFault, parseWitnessLog, receivedBetween, describeNotification, type FaultVerdict, type WitnessNotification } from '../lib/alert-witness.js';
 import { parseCli } from '../lib/cli.js';
@@ -208,8 +208,17 @@ if (phase !== 'healthy') await fault();
 const ok = checks.report('alerting');
 report.checks = checks.results;
 report.ok = ok;
-if (phase === 'all') {
-  await writeFile(path.join(repoRoot, 'reports/alerting.json'), JSON.stringify(report, null, 2) + '\n');
+// Run as two phases (the default verify overlaps the healthy window with read-only parts), the
+// fault phase completes the report the healthy phase started.
+const reportJson = path.join(repoRoot, 'reports/alerting.json');
+if (phase === 'fault') {
+  const earlier = JSON.parse(await readFile(reportJson, 'utf8').catch(() => '{}')) as Record<string, unknown>;
+  report.healthy ??= earlier.healthy;
+  report.checks = [...((earlier.checks as unknown[] | undefined) ?? []), ...checks.results];
+  report.ok = ok && earlier.ok !== false;
+}
+await writeFile(reportJson, JSON.stringify(report, null, 2) + '\n');
+if (phase !== 'healthy') {
   const f = report.fault as Record<string, unknown> | undefined;
   const h = report.healthy as Record<string, unknown> | undefined;
   const md = [
@@ -229,7 +238,7 @@ if (phase === 'all') {
     '',
     ...((f?.notifications as string[] | undefined) ?? []).map((n) => `- ${n}`),
     '',
-    `Checks: ${checks.results.filter((c) => c.ok).length} passed, ${checks.results.filter((c) => !c.ok).length} failed.`,
+    `Checks: ${(report.checks as { ok: boolean }[]).filter((c) => c.ok).length} passed, ${(report.checks as { ok: boolean }[]).filter((c) => !c.ok).length} failed.`,
     '',
   ].join('\n');
   await writeFile(path.join(repoRoot, 'reports/alerting.md'), md);
