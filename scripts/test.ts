@@ -1,6 +1,6 @@
 // `npm test`: the whole suite, in the order a failure is cheapest to find: types, unit tests,
 // lint, the artifact mirror, then the Molecule scenarios on the lab hosts.
-// Usage: npm test [-- --only typecheck,unit,lint,artifacts,molecule] [--scenario default,retention,failover,upgrade,edge]
+// Usage: npm test [-- --only typecheck,unit,lint,artifacts,molecule] [--scenario default,retention,failover,upgrade,restore,edge]
 import { $, fs, path } from 'zx';
 import { parseCli } from './lib/cli.js';
 import { mochaFailures, parseMochaCounts, renderSummary, singleStep, type StepResult } from './lib/test-summary.js';
@@ -85,8 +85,8 @@ if (only.has('molecule')) {
   // Molecule links the lab inventory into its own directory before any step runs.
   await $({ env })`node --import ./scripts/register-ts.mjs scripts/lab.ts inventory`;
   // The CI profile: `default` builds the lab from nothing, deploys the whole stack, checks
-  // idempotence and runs every verify part, and leaves the lab up; `retention`, `failover` and
-  // `upgrade` reuse it (create keeps running hosts; converge skips the deploy while the lab runs
+  // idempotence and runs every verify part, and leaves the lab up; `retention`, `failover`,
+  // `upgrade` and `restore` reuse it (create keeps running hosts; converge skips the deploy while the lab runs
   // exactly the code and inventory default deployed, see molecule/shared/converge.yml);
   // .ci/run tears it down at the end.
   // `edge` (stack without the cluster roles) is covered by default's tier checks and runs on
@@ -96,6 +96,8 @@ if (only.has('molecule')) {
     { name: 'retention', needsCluster: true, inCi: true },
     { name: 'failover', needsCluster: true, inCi: true },
     { name: 'upgrade', needsCluster: true, inCi: true },
+    // last: it recreates one vmstorage host, so the lab is no longer the one default deployed
+    { name: 'restore', needsCluster: true, inCi: true },
     { name: 'edge', needsCluster: false, inCi: false },
   ];
   for (const scenario of scenarios) {
