@@ -157,20 +157,33 @@ function victoriaMetricsSpec(pin: ProductPin, id: ArtifactId, name: string, stem
 }
 
 export function nodeExporterSpec(pin: ProductPin): ArtifactSpec {
-  const base = `node_exporter-${pin.version}.linux-amd64`;
+  return promuReleaseSpec(pin, 'node-exporter', 'node_exporter', ['node_exporter', 'LICENSE', 'NOTICE'], {
+    kind: 'node-exporter',
+    module: pin.go_module,
+    moduleVersion: `v${pin.version}`,
+    extraFiles: ['LICENSE', 'NOTICE'],
+  });
+}
+
+/**
+ * A Prometheus-project release as promu publishes it: `<name>-<v>.linux-amd64.tar.gz` whose members
+ * sit under the top directory `<name>-<v>.linux-amd64/`, checksums in `sha256sums.txt`.
+ */
+function promuReleaseSpec(pin: ProductPin, id: ArtifactId, title: string, members: string[], build: BuildRecipe): ArtifactSpec {
+  const base = `${members[0]}-${pin.version}.linux-amd64`;
   const tarball = `${base}.tar.gz`;
   const checksumFile = 'sha256sums.txt';
   return {
-    id: 'node-exporter',
-    title: 'node_exporter',
+    id,
+    title,
     version: pin.version,
-    dir: `node_exporter/v${pin.version}`,
+    dir: `${members[0]}/v${pin.version}`,
     tarball,
     checksumFile,
     officialTarballUrl: releaseFileUrl(pin, tarball),
     officialChecksumUrl: releaseFileUrl(pin, checksumFile),
-    requiredMembers: [`${base}/node_exporter`, `${base}/LICENSE`, `${base}/NOTICE`],
-    build: { kind: 'node-exporter', module: pin.go_module, moduleVersion: `v${pin.version}`, extraFiles: ['LICENSE', 'NOTICE'] },
+    requiredMembers: members.map((member) => `${base}/${member}`),
+    build,
   };
 }
 
@@ -180,27 +193,13 @@ export function nodeExporterSpec(pin: ProductPin): ArtifactSpec {
  * `sha256sums.txt`. Built from the Go module proxy without the web UI: the module has no UI assets.
  */
 export function alertmanagerSpec(pin: ProductPin): ArtifactSpec {
-  const base = alertmanagerTarDir(pin.version);
-  const tarball = `${base}.tar.gz`;
-  const checksumFile = 'sha256sums.txt';
-  return {
-    id: 'alertmanager',
-    title: 'Alertmanager (alertmanager, amtool)',
-    version: pin.version,
-    dir: `alertmanager/v${pin.version}`,
-    tarball,
-    checksumFile,
-    officialTarballUrl: releaseFileUrl(pin, tarball),
-    officialChecksumUrl: releaseFileUrl(pin, checksumFile),
-    requiredMembers: [`${base}/alertmanager`, `${base}/amtool`, `${base}/LICENSE`, `${base}/NOTICE`],
-    build: {
-      kind: 'alertmanager',
-      module: pin.go_module,
-      moduleVersion: `v${pin.version}`,
-      binaries: ['alertmanager', 'amtool'],
-      extraFiles: ['examples/ha/alertmanager.yml', 'LICENSE', 'NOTICE'],
-    },
-  };
+  return promuReleaseSpec(pin, 'alertmanager', 'Alertmanager (alertmanager, amtool)', ['alertmanager', 'amtool', 'LICENSE', 'NOTICE'], {
+    kind: 'alertmanager',
+    module: pin.go_module,
+    moduleVersion: `v${pin.version}`,
+    binaries: ['alertmanager', 'amtool'],
+    extraFiles: ['examples/ha/alertmanager.yml', 'LICENSE', 'NOTICE'],
+  });
 }
 
 /** The directory inside the Alertmanager tarball, e.g. `alertmanager-0.35.0.linux-amd64`. */
