@@ -44,7 +44,8 @@ const jsonl = [
   play('Upgrade vminsert, one node at a time'),
   ok('vminsert-1', 'Say what changes', 30, 30, { msg: 'vminsert-1: vminsert 1.149.0 -> 1.150.0' }),
   result('v2_runner_on_failed', 'vminsert-1', 'Gate, every vminsert reaches every vmstorage and none is read-only', 30, 31, {
-    msg: 'vminsert-1 (HTTP 200): cannot reach [10.213.0.13:8400]',
+    msg: 'One or more items failed',
+    results: [{ failed: false, msg: 'All assertions passed' }, { failed: true, msg: 'vminsert-1 (HTTP 200): cannot reach [10.213.0.13:8400]' }],
   }),
 ].join('\n');
 

@@ -49,7 +49,7 @@ export interface AnsibleEvent {
   _timestamp?: string;
   play?: { name?: string };
   task?: { name?: string; duration?: { start?: string; end?: string } };
-  hosts?: Record<string, { msg?: unknown; failed?: boolean; unreachable?: boolean; skipped?: boolean; censored?: string }>;
+  hosts?: Record<string, { msg?: unknown; failed?: boolean; unreachable?: boolean; skipped?: boolean; censored?: string; results?: { failed?: boolean; msg?: unknown }[] }>;
 }
 
 /** The JSON events of a jsonl output; other lines (warnings on stdout) are skipped. */
@@ -105,7 +105,9 @@ export function taskRuns(events: readonly AnsibleEvent[]): TaskRun[] {
     const startMs = Date.parse(event.task?.duration?.start ?? event._timestamp ?? '');
     const endMs = Date.parse(event.task?.duration?.end ?? event._timestamp ?? '');
     for (const [host, result] of Object.entries(event.hosts)) {
-      const msg = result.msg;
+      // A loop task's own message is generic ("One or more items failed"): the failed items say why.
+      const itemMessages = (result.results ?? []).filter((item) => item.failed && typeof item.msg === 'string').map((item) => item.msg as string);
+      const msg = itemMessages.length ? itemMessages.join('; ') : result.msg;
       runs.push({
         component,
         host,
