@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 import { $ } from 'zx';
 import { parseCli } from './lib/cli.js';
+import { Progress } from './lib/progress.js';
 import {
   type ArtifactResult,
   type ArtifactSpec,
@@ -451,7 +452,8 @@ async function main(): Promise<number> {
   const results: ArtifactResult[] = [];
   if (!opts.verifyOnly) {
     log(`mirror ${opts.mirrorRoot}, cache ${cacheRoot}`);
-    for (const spec of specs) results.push(await obtain(spec));
+    const progress = new Progress({ label: 'artifacts', total: specs.length });
+    for (const spec of specs) results.push(await progress.step(spec.title, () => obtain(spec), { streams: true }));
     await writeListing(specs, results);
   }
 
