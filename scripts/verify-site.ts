@@ -43,7 +43,15 @@ const run = await $({
   cwd: path.join(repoRoot, 'ansible'),
   nothrow: true,
   verbose: true,
-  env: { ...process.env, PATH: `${venvBin}:${process.env.PATH ?? ''}`, ANSIBLE_FORCE_COLOR: '0' },
+  // The project's own ansible.cfg whoever calls this (Molecule exports its own ANSIBLE_CONFIG), and
+  // failures on stdout, where the named checks are read from (display_failed_stderr moves them).
+  env: {
+    ...process.env,
+    PATH: `${venvBin}:${process.env.PATH ?? ''}`,
+    ANSIBLE_CONFIG: path.join(repoRoot, 'ansible', 'ansible.cfg'),
+    ANSIBLE_DISPLAY_FAILED_STDERR: 'false',
+    ANSIBLE_FORCE_COLOR: '0',
+  },
 })`${venvBin}/ansible-playbook -i ${inventory} verify.yml ${extra}`;
 console.log(`\nverify ${inventory}:`);
 console.log(renderChecks(summarizeChecks(run.stdout), run.exitCode !== 0));

@@ -108,12 +108,17 @@ const exportedSamples = async (): Promise<number> => {
 const readBack = (await pollUntil(exportedSamples, (n) => n >= probeSamples, { everyMs: 1000, seconds: 30 })).value;
 checks.expect(`probe: all ${probeSamples} samples read back through ${labClusterSettings.read_dns_name}`, readBack === probeSamples, `${readBack} read back`);
 
-// A refused write changes nothing. The vmagents are stopped for the few seconds of this check (on
-// stop they keep their queue on disk and send it after), so that every vmstorage's
+// A refused write changes nothing. Every writer (the vmagents, and the vmalerts, which write
+// recording rules and alert state) is stopped for the few seconds of this check (on stop vmagent
+// keeps its queue on disk and sends it after), so that every vmstorage's
 // vm_rows_inserted_total can be compared before and after: no credentials, wrong ones and the
 // read path's, against both write load balancers, must add no row and no series.
 const secrets = await labSecrets();
-const vmagentHosts = hostsInGroup('vmagent');
+const writerUnits = [
+  ...hostsInGroup('vmagent').map((host) => ({ host, unit: 'vmagent' })),
+  ...hostsInGroup('vmalert').map((host) => ({ host, unit: 'vmalert' })),
+];
+const setWriters = (action: 'stop' | 'start') => Promise.all(writerUnits.map(({ host, unit }) => onHost(host.name, `systemctl ${action} ${unit}`)));
 // Rows taken in: vm_rows_inserted_total on every vminsert, vm_rows_received_by_storage_total on every vmstorage.
 const rowCounters = async (): Promise<number[]> =>
   Promise.all(
@@ -135,7 +140,7 @@ const seriesCount = async (): Promise<number> => {
     return -1;
   }
 };
-await Promise.all(vmagentHosts.map((host) => onHost(host.name, 'systemctl stop vmagent')));
+await setWriters('stop');
 try {
   // Writes already acknowledged leave vminsert's buffers within about 200 ms: wait until the counters rest.
   let before = await rowCounters();
@@ -165,7 +170,7 @@ try {
   const seriesAfter = await seriesCount();
   checks.expect('refused writes: no new series', seriesBefore === 0 && seriesAfter === 0, `before ${seriesBefore} after ${seriesAfter}`);
 } finally {
-  await Promise.all(vmagentHosts.map((host) => onHost(host.name, 'systemctl start vmagent')));
+  await setWriters('start');
 }
 
 process.exitCode = checks.report('data path') ? 0 : 1;

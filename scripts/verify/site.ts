@@ -30,7 +30,7 @@ try {
   if (stopped.exitCode !== 0 && named) console.log(`PASS with vmstorage stopped on ${victim.name}, npm run verify fails and names the health check and the host`);
   else {
     failures++;
-    console.log(`FAIL with vmstorage stopped on ${victim.name}: exit ${stopped.exitCode}, health check named: ${named}`);
+    console.log(`FAIL with vmstorage stopped on ${victim.name}: exit ${stopped.exitCode}, health check named: ${named}\n${stopped.stdout.slice(-6000)}\n${stopped.stderr.slice(-2000)}`);
   }
 } finally {
   await onHost(victim.name, 'systemctl start vmstorage');
