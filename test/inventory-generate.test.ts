@@ -4,21 +4,15 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { describeDifference, GENERATED_HEADER, toVictoriaMetricsRetention } from '../scripts/lib/inventory/derive.js';
-import { generateFromSources, type InventorySources } from '../scripts/lib/inventory/index.js';
+import { generateFromSources } from '../scripts/lib/inventory/index.js';
 import { checkGenerated, generateVars, readPins, resolveCliPath, validateInventory, VERSIONS_FILE } from '../scripts/lib/inventory/read.js';
 import { syntheticInventory } from '../scripts/lib/inventory/synthetic.js';
+import { inlineSources } from './fixtures/inventory-sources.js';
 
 const pins = readPins();
 const exampleDir = path.join(path.dirname(VERSIONS_FILE), 'inventories', 'example');
 
-function sources(hostsYml: string, vmhaYml: string): InventorySources {
-  return {
-    hosts: { path: 'inv/hosts.yml', text: hostsYml },
-    groupVars: [{ path: 'inv/group_vars/all/vmha.yml', text: vmhaYml }],
-    settingsFile: 'inv/group_vars/all/vmha.yml',
-    pins,
-  };
-}
+const sources = inlineSources;
 
 describe('inventory generate', () => {
   const base = syntheticInventory();

@@ -3,25 +3,16 @@
 // a case here fails the last test.
 import { expect } from 'chai';
 import yaml from 'js-yaml';
-import type { InventorySources } from '../scripts/lib/inventory/index.js';
 import { loadInventory, type Finding } from '../scripts/lib/inventory/model.js';
-import { readPins } from '../scripts/lib/inventory/read.js';
 import { ruleContext, type Rule } from '../scripts/lib/inventory/rules/context.js';
 import { checkRules, RULES } from '../scripts/lib/inventory/rules/index.js';
 import { syntheticInventory } from '../scripts/lib/inventory/synthetic.js';
+import { inlineSources } from './fixtures/inventory-sources.js';
 
-const pins = readPins();
 const base = syntheticInventory();
 type Obj = Record<string, any>;
 
-function sources(hostsYml: string, vmhaYml: string): InventorySources {
-  return {
-    hosts: { path: 'inv/hosts.yml', text: hostsYml },
-    groupVars: [{ path: 'inv/group_vars/all/vmha.yml', text: vmhaYml }],
-    settingsFile: 'inv/group_vars/all/vmha.yml',
-    pins,
-  };
-}
+const sources = inlineSources;
 const hosts = (mutate: (h: Obj) => void) => {
   const data = yaml.load(base.hostsYml) as Obj;
   mutate(data);
