@@ -3,7 +3,7 @@
 // Usage: npm test [-- --only typecheck,unit,lint,artifacts,molecule] [--scenario default,retention,failover,upgrade,restore,edge]
 import { $, fs, path } from 'zx';
 import { parseCli } from './lib/cli.js';
-import { mochaFailures, parseMochaCounts, renderSummary, singleStep, type StepResult } from './lib/test-summary.js';
+import { failureReasons, mochaFailures, parseMochaCounts, renderSummary, singleStep, type StepResult } from './lib/test-summary.js';
 import { fillMirror } from './lib/fill-mirror.js';
 import { Progress } from './lib/progress.js';
 
@@ -24,6 +24,8 @@ const { values: args } = parseCli('test', USAGE, {
 const only = new Set(args.only.split(','));
 const scenarioFilter = args.scenario ? new Set(args.scenario.split(',')) : undefined;
 const steps: StepResult[] = [];
+/** Printed right above the summary: CI keeps only the end of the log. */
+const whyFailed: { step: string; reasons: string[] }[] = [];
 
 // Each step prints `test [n] ...` lines with its time, and heartbeats while a long one runs.
 const progress = new Progress({ label: 'test' });
@@ -111,10 +113,16 @@ if (only.has('molecule')) {
       steps.push(singleStep(label, 'failed', 0, 'scenario missing'));
       continue;
     }
-    const [run, seconds] = await timed(label, () => $({ env, nothrow: true })`${venvBin}/molecule test -s ${scenario.name}`);
+    // --destroy never: a failing scenario leaves the lab to the next ones (.ci/run tears it down)
+    const [run, seconds] = await timed(label, () => $({ env, nothrow: true })`${venvBin}/molecule test --destroy never -s ${scenario.name}`);
     steps.push(singleStep(label, run.exitCode === 0 ? 'passed' : 'failed', seconds));
+    if (run.exitCode !== 0) whyFailed.push({ step: label, reasons: failureReasons(`${run.stdout}\n${run.stderr}`) });
   }
 }
 
+for (const { step, reasons } of whyFailed) {
+  console.log(`\nWhy ${step} failed (its last failure lines):`);
+  for (const reason of reasons.length ? reasons : ['no failure line found; see its output above']) console.log(`  ${reason}`);
+}
 console.log(renderSummary(steps));
 process.exitCode = steps.some((step) => step.failed > 0) ? 1 : 0;

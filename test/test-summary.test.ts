@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mochaFailures, parseMochaCounts, renderSummary, singleStep, totals } from '../scripts/lib/test-summary.js';
+import { failureReasons, mochaFailures, parseMochaCounts, renderSummary, singleStep, totals } from '../scripts/lib/test-summary.js';
 
 const mochaBin = fileURLToPath(new URL('../node_modules/mocha/bin/mocha.js', import.meta.url));
 
@@ -53,5 +53,34 @@ describe('test summary', () => {
     const lines = renderSummary(steps).split('\n');
     expect(lines.at(-1)).to.equal('41 passed, 1 failed');
     expect(lines.join('\n')).to.contain('(blocked)');
+  });
+
+  describe('failureReasons', () => {
+    it('keeps the failure lines of a verify part and Ansible, without colours or borders, in order', () => {
+      const output = [
+        'PASS vmstorage health',
+        '\x1b[31mFAIL vminsert health\x1b[0m',
+        '  \x1b[2m\x1b[31m│\x1b[0m \x1b[0;31mfatal: [vmagent-1]: FAILED! => changed=false\x1b[0m',
+        'PROBLEM vmstorage/freeze: reads failed for 7 s (at most 5 s)',
+        'ok: [vmselect-1]',
+        'PROBLEM vmstorage/freeze: reads failed for 7 s (at most 5 s)',
+      ].join('\n');
+      expect(failureReasons(output)).to.deep.equal([
+        'FAIL vminsert health',
+        'fatal: [vmagent-1]: FAILED! => changed=false',
+        'PROBLEM vmstorage/freeze: reads failed for 7 s (at most 5 s)',
+      ]);
+    });
+
+    it('keeps the last lines and cuts long ones', () => {
+      const output = Array.from({ length: 20 }, (_, i) => `PROBLEM p${i} ${'x'.repeat(300)}`).join('\n');
+      const reasons = failureReasons(output, 3, 20);
+      expect(reasons).to.have.length(3);
+      expect(reasons[0]).to.equal(`PROBLEM p17 ${'x'.repeat(8)}…`);
+    });
+
+    it('finds nothing in a passing output', () => {
+      expect(failureReasons('PASS a\nok: [h]\nfailed=0')).to.deep.equal([]);
+    });
   });
 });
