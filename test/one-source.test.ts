@@ -1,7 +1,7 @@
 // Facts written in more than one language stay the same fact: each test reads the copy the other
 // side keeps and compares it with the TypeScript source.
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
@@ -87,27 +87,33 @@ describe('one source for each fact', () => {
 
   // Release file names: scripts/lib/artifacts.ts (the mirror) and vmha_artifact (the deploy) name
   // the same files; the role's Jinja is rendered here for the pinned versions and compared.
+  // (The role keeps its own table rather than reading it from zz-generated.yml: file names are
+  // upstream's, the same for every inventory, and the role stays usable with its documented inputs.)
+  const versions = parseVersions(yaml.load(readFileSync(path.join(repoRoot, 'ansible/versions.yml'), 'utf8')), 'ansible/versions.yml');
+  const pinValues: Record<string, string> = {};
+  for (const [product, pin] of Object.entries(versions)) {
+    pinValues[`vmha_artifact_${product}_version`] = pin.version;
+    pinValues[`vmha_artifact_${product}_url`] = pin.release_url;
+  }
+  /** Plain `{{ name }}` (and the URL's `| regex_replace('/+$', '')`); `local` holds a role's own vars, rendered in turn. */
+  const render = (template: string, local: Record<string, unknown> = {}): string =>
+    template.replace(/\{\{\s*(\w+)\s*(\|\s*regex_replace\('\/\+\$', ''\)\s*)?\}\}/g, (_, name: string, strip?: string) => {
+      const own = local[name];
+      const value = typeof own === 'string' ? render(own, local) : pinValues[name];
+      if (value === undefined) throw new Error(`unknown variable ${name} in ${template}`);
+      return strip ? value.replace(/\/+$/, '') : value;
+    });
+  const roleIdOf: Record<string, ArtifactId> = {
+    'victoria-metrics-cluster': 'vm-cluster',
+    vmutils: 'vmutils',
+    node_exporter: 'node-exporter',
+    alertmanager: 'alertmanager',
+  };
+  const readYaml = (file: string): unknown => (existsSync(file) ? yaml.load(readFileSync(file, 'utf8')) : undefined);
+
   it("vmha_artifact's release files and URLs are the ones scripts/lib/artifacts.ts mirrors", () => {
-    const versions = parseVersions(yaml.load(readFileSync(path.join(repoRoot, 'ansible/versions.yml'), 'utf8')), 'ansible/versions.yml');
-    const roleVars = yaml.load(readFileSync(path.join(repoRoot, 'ansible/roles/vmha_artifact/vars/main.yml'), 'utf8')) as {
+    const roleVars = readYaml(path.join(repoRoot, 'ansible/roles/vmha_artifact/vars/main.yml')) as {
       _vmha_artifact_packages: Record<string, { version: string; base_url: string; archive: string; checksums: string }>;
-    };
-    const values: Record<string, string> = {};
-    for (const [product, pin] of Object.entries(versions)) {
-      values[`vmha_artifact_${product}_version`] = pin.version;
-      values[`vmha_artifact_${product}_url`] = pin.release_url;
-    }
-    const render = (template: string) =>
-      template.replace(/\{\{\s*(\w+)\s*(\|\s*regex_replace\('\/\+\$', ''\)\s*)?\}\}/g, (_, name: string, strip?: string) => {
-        const value = values[name];
-        if (value === undefined) throw new Error(`unknown variable ${name} in ${template}`);
-        return strip ? value.replace(/\/+$/, '') : value;
-      });
-    const roleIdOf: Record<string, ArtifactId> = {
-      'victoria-metrics-cluster': 'vm-cluster',
-      vmutils: 'vmutils',
-      node_exporter: 'node-exporter',
-      alertmanager: 'alertmanager',
     };
     const specs = artifactSpecs(versions, { withBackupTools: false });
     for (const spec of specs) {
@@ -119,5 +125,45 @@ describe('one source for each fact', () => {
       expect(render(release!.version), pkg).to.equal(spec.version);
     }
     expect(Object.keys(roleVars._vmha_artifact_packages).map((name) => roleIdOf[name]).sort()).to.deep.equal(specs.map((s) => s.id).sort());
+  });
+
+  // The names inside the archives: every binary a role installs (vmha_artifact_binaries or
+  // vmha_service_binaries, next to its package) is a member the mirror requires of that archive.
+  it('every binary a role installs is a member scripts/lib/artifacts.ts requires of its archive', () => {
+    const members = new Map(artifactSpecs(versions, { withBackupTools: true }).map((spec) => [spec.id, new Set(spec.requiredMembers)]));
+    const installs: string[] = [];
+    const rolesDir = path.join(repoRoot, 'ansible/roles');
+    for (const role of readdirSync(rolesDir)) {
+      const tasksDir = path.join(rolesDir, role, 'tasks');
+      if (!existsSync(tasksDir)) continue;
+      const local = (readYaml(path.join(rolesDir, role, 'vars/main.yml')) ?? {}) as Record<string, unknown>;
+      const visit = (node: unknown, file: string): void => {
+        if (Array.isArray(node)) return node.forEach((child) => visit(child, file));
+        if (typeof node !== 'object' || node === null) return;
+        const record = node as Record<string, unknown>;
+        for (const prefix of ['vmha_artifact', 'vmha_service']) {
+          const pkg = record[`${prefix}_package`];
+          const binaries = record[`${prefix}_binaries`];
+          if (typeof pkg !== 'string' || !Array.isArray(binaries) || pkg.includes('{{')) continue;
+          const id = roleIdOf[pkg];
+          expect(id, `${file}: package ${pkg} is not one vmha_artifact knows`).to.not.equal(undefined);
+          for (const binary of binaries as string[]) {
+            const member = render(binary, local);
+            expect([...members.get(id!)!], `${file}: ${binary} in ${pkg}`).to.include(member);
+            installs.push(`${role}:${member}`);
+          }
+        }
+        Object.values(record).forEach((child) => visit(child, file));
+      };
+      for (const file of readdirSync(tasksDir).filter((f) => f.endsWith('.yml'))) {
+        visit(readYaml(path.join(tasksDir, file)), `ansible/roles/${role}/tasks/${file}`);
+      }
+    }
+    // The scan found the roles it is about (it would pass vacuously on a renamed key).
+    for (const expected of ['vmstorage:vmstorage-prod', 'vmagent:vmagent-prod', 'vmbackup:vmrestore-prod', 'vmalert:vmalert-prod']) {
+      expect(installs).to.include(expected);
+    }
+    expect(installs.some((i) => i.startsWith('node_exporter:node_exporter-'))).to.equal(true);
+    expect(installs.some((i) => i.startsWith('alertmanager:alertmanager-'))).to.equal(true);
   });
 });
