@@ -1,73 +1,145 @@
-// npm run bench -- deploy: cold deploy time of the lab topology and the time of a no-change
-// re-run of site.yml. Writes reports/bench-deploy.{json,md}. Targets on a 2-core machine: cold
-// deploy under 4 minutes, re-run under 60 seconds. Where the cluster tarball is unavailable it
-// measures the tiers that can be deployed (--skip-tags of the cluster roles) and says so.
+// npm run bench:deploy [-- --sizes 17,30,60] [--no-setting-change]
+// The whole stack on lab hosts reached over SSH, at each size (VMHA_LAB_HOSTS, the smallest first):
+// lab down, lab up, a cold site.yml and a no-change re-run (which must change nothing). At the
+// smallest size also a one-setting change: the retention edited in the lab inventory, which must
+// restart only the vmstorages, one at a time; the inventory is then put back and redeployed.
+// Writes reports/bench-deploy.{json,md} (date, cores, per-host task counts, cost per added host,
+// verdicts against issue #15's targets) and leaves the seed lab deployed.
+import { cpus } from 'node:os';
 import { $, fs, path } from 'zx';
-import { VM_CLUSTER_ROLE_TAGS } from './lib/artifacts.js';
+import { parseCli } from './lib/cli.js';
 import { fillMirror } from './lib/fill-mirror.js';
-import { labHosts } from './lib/lab-topology.js';
-import { changedHosts, parseRecap, renderDeployBench, taskCounts, type DeployBench } from './lib/bench-deploy.js';
+import { labSeedHostCount, labSizeFromEnv } from './lib/lab-topology.js';
+import {
+  benchVerdicts,
+  changedHosts,
+  parseRecap,
+  renderDeployBench,
+  restartEvents,
+  rollingVerdict,
+  taskCounts,
+  type DeployBench,
+  type SettingChangeResult,
+  type SizeResult,
+} from './lib/bench-deploy.js';
+
+const USAGE = 'usage: npm run bench:deploy [-- --sizes 17,30,60] [--no-setting-change]';
+const { values: args } = parseCli('bench:deploy', USAGE, {
+  options: {
+    sizes: { type: 'string', default: `${labSeedHostCount},30,60` },
+    'no-setting-change': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+const sizes = args.sizes.split(',').map((size) => labSizeFromEnv(size.trim())).sort((a, b) => a - b);
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const venvBin = path.join(repoRoot, '.venv', 'bin');
-const env = { ...process.env, PATH: `${venvBin}:${process.env.PATH ?? ''}` };
-const lab = (...args: string[]) => $({ cwd: repoRoot, env })`node --import ./scripts/register-ts.mjs scripts/lab.ts ${args}`;
+const baseEnv = { ...process.env, PATH: `${venvBin}:${process.env.PATH ?? ''}` };
+const inventory = path.join(repoRoot, '.lab', 'inventory');
+const settingsFile = path.join(inventory, 'group_vars', 'all', 'vmha.yml');
+const log = (message: string) => console.error(`bench:deploy: ${message}`);
 
-async function seconds(work: () => Promise<unknown>): Promise<number> {
+const sizeEnv = (hosts: number) => ({ ...baseEnv, VMHA_LAB_HOSTS: String(hosts) });
+const lab = (hosts: number, ...command: string[]) =>
+  $({ cwd: repoRoot, env: sizeEnv(hosts) })`node --import ./scripts/register-ts.mjs scripts/lab.ts ${command}`;
+
+async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
   const started = process.hrtime.bigint();
-  await work();
-  return Number(process.hrtime.bigint() - started) / 1e9;
+  const result = await work();
+  return [result, Number(process.hrtime.bigint() - started) / 1e9];
 }
 
-const mirror = await fillMirror(env);
-if (!mirror.usable) throw new Error(`npm run artifacts failed (exit ${mirror.exitCode}); nothing measured:\n${mirror.stderr.slice(-2000)}`);
-const clusterMissing = mirror.missingCluster !== undefined;
-const skip = clusterMissing ? ['--skip-tags', VM_CLUSTER_ROLE_TAGS] : [];
-
-await lab('down');
-const labUpSeconds = await seconds(() => lab('up'));
-/** Runs site.yml; a failed run ends the benchmark with the playbook's own output. */
-async function sitePlaybook(): Promise<string> {
-  const run = await $({ cwd: path.join(repoRoot, 'ansible'), env, nothrow: true })`ansible-playbook -i ../.lab/inventory site.yml ${skip}`;
+/** Runs site.yml on the lab; a failed run ends the benchmark with the playbook's own output. */
+async function sitePlaybook(hosts: number, what: string): Promise<[string, number]> {
+  const [run, seconds] = await timed(() =>
+    $({ cwd: path.join(repoRoot, 'ansible'), env: sizeEnv(hosts), nothrow: true })`ansible-playbook -i ${inventory} site.yml`,
+  );
   if (run.exitCode !== 0) {
-    console.error(run.stdout.slice(-4000), run.stderr.slice(-2000));
-    throw new Error(`ansible-playbook site.yml failed (exit ${run.exitCode}); nothing measured`);
+    console.error(run.stdout.slice(-6000), run.stderr.slice(-2000));
+    throw new Error(`${what}: ansible-playbook site.yml failed (exit ${run.exitCode}) at ${hosts} hosts; nothing written`);
   }
-  return run.stdout;
+  log(`${what}, ${hosts} hosts: ${seconds.toFixed(1)} s`);
+  return [run.stdout, seconds];
 }
 
-let coldOutput = '';
-const coldPlaybookSeconds = await seconds(async () => {
-  coldOutput = await sitePlaybook();
-});
-let rerunOutput = '';
-const rerunSeconds = await seconds(async () => {
-  rerunOutput = await sitePlaybook();
-});
+async function measureSize(hosts: number): Promise<SizeResult> {
+  await lab(hosts, 'down');
+  const [, labUpSeconds] = await timed(() => lab(hosts, 'up'));
+  log(`lab up, ${hosts} hosts: ${labUpSeconds.toFixed(1)} s`);
+  const [cold, coldSeconds] = await sitePlaybook(hosts, 'cold site.yml');
+  const [rerun, rerunSeconds] = await sitePlaybook(hosts, 'no-change re-run');
+  return {
+    hosts,
+    lab_up_seconds: labUpSeconds,
+    cold_playbook_seconds: coldSeconds,
+    rerun_seconds: rerunSeconds,
+    cold_changed_hosts: changedHosts(cold).length,
+    rerun_changed_hosts: changedHosts(rerun),
+    cold_tasks: taskCounts(parseRecap(cold)),
+    rerun_tasks: taskCounts(parseRecap(rerun)),
+  };
+}
 
-// Minimal adaptation to the issue #15 API of lib/bench-deploy.ts (one size, no setting change);
-// the new benchmark (sizes, setting change) replaces this.
+/** The retention edited in the lab inventory (regenerated, as an operator does), site.yml, then put back. */
+async function retentionChange(hosts: number): Promise<SettingChangeResult> {
+  const original = await fs.readFile(settingsFile, 'utf8');
+  const match = /^vmha_retention: (\S+)$/m.exec(original);
+  if (!match?.[1]) throw new Error(`${settingsFile}: no vmha_retention line to edit`);
+  const from = match[1];
+  const to = from === '3M' ? '4M' : '3M';
+  try {
+    await fs.writeFile(settingsFile, original.replace(match[0], `vmha_retention: ${to}`));
+    await $({ cwd: repoRoot, env: baseEnv })`node --import ./scripts/register-ts.mjs scripts/generate.ts -i ${inventory}`;
+    const [output, seconds] = await sitePlaybook(hosts, `retention ${from} -> ${to}`);
+    const rolling = rollingVerdict(restartEvents(output));
+    return {
+      setting: 'vmha_retention',
+      from,
+      to,
+      seconds,
+      changed_hosts: changedHosts(output),
+      restarted_services: rolling.restartedServices,
+      restarted_hosts: rolling.restartedHosts,
+      rolling_problems: rolling.problems,
+      tasks: taskCounts(parseRecap(output)),
+    };
+  } finally {
+    // the lab's own inventory again (lab inventory rewrites vmha.yml and the generated vars), deployed
+    await lab(hosts, 'inventory');
+    await sitePlaybook(hosts, `retention back to ${from}`);
+  }
+}
+
+const mirror = await fillMirror(baseEnv);
+if (!mirror.usable || mirror.missingCluster) {
+  throw new Error('the artifact mirror lacks the cluster tarball (npm run artifacts): the benchmark measures the whole stack only');
+}
+
+const results: SizeResult[] = [];
+let settingChange: SettingChangeResult | undefined;
+for (const hosts of sizes) {
+  results.push(await measureSize(hosts));
+  if (hosts === sizes[0] && !args['no-setting-change']) settingChange = await retentionChange(hosts);
+}
+// leave the seed lab deployed, as `npm run lab` does
+if (sizes.at(-1) !== labSeedHostCount) {
+  await lab(labSeedHostCount, 'down');
+  await lab(labSeedHostCount, 'up');
+  await sitePlaybook(labSeedHostCount, 'seed lab redeployed');
+}
+
 const bench: DeployBench = {
   date: new Date().toISOString(),
-  cores: (await import('node:os')).cpus().length,
-  scope: clusterMissing
-    ? 'all hosts; cluster roles (vmstorage, vminsert, vmselect) skipped: their release tarball is unavailable on this machine'
-    : 'the whole seed topology',
-  connection: 'as the lab inventory sets it',
-  sizes: [
-    {
-      hosts: labHosts.length,
-      lab_up_seconds: labUpSeconds,
-      cold_playbook_seconds: coldPlaybookSeconds,
-      rerun_seconds: rerunSeconds,
-      cold_changed_hosts: changedHosts(coldOutput).length,
-      rerun_changed_hosts: changedHosts(rerunOutput),
-      cold_tasks: taskCounts(parseRecap(coldOutput)),
-      rerun_tasks: taskCounts(parseRecap(rerunOutput)),
-    },
-  ],
+  cores: cpus().length,
+  scope: 'the whole stack (cluster tiers, load balancers, vmagents, node_exporter, alerting, backups)',
+  connection: 'ssh (pipelining, ControlPersist) as on VMs',
+  sizes: results,
+  ...(settingChange ? { setting_change: settingChange } : {}),
   targets: { cold_deploy_seconds: 120, rerun_seconds: 30, rerun_growth_at_largest: 2 },
 };
 await fs.outputJson(path.join(repoRoot, 'reports/bench-deploy.json'), bench, { spaces: 2 });
 await fs.outputFile(path.join(repoRoot, 'reports/bench-deploy.md'), renderDeployBench(bench));
 console.log(renderDeployBench(bench));
+const missed = benchVerdicts(bench).filter((verdict) => !verdict.ok);
+for (const verdict of missed) log(`OVER target: ${verdict.name}: ${verdict.value} (target ${verdict.target})`);

@@ -1,4 +1,9 @@
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { generateVars } from '../scripts/lib/inventory/read.js';
 import yaml from 'js-yaml';
 import {
   labClusterVars,
@@ -16,6 +21,11 @@ import {
   isUsableLabAddress,
   labGroups,
   labHosts,
+  labHostsOfSize,
+  labMaxHostCount,
+  labSeedHostCount,
+  labSizeFromEnv,
+  labTlsFiles,
   labImageTag,
   labNetwork,
   labReadUrl,
@@ -68,13 +78,16 @@ describe('lab topology', () => {
 
 describe('lab inventory', () => {
   it('renders hosts.yml in the contract format', () => {
-    const parsed = yaml.load(renderLabHostsYaml()) as ReturnType<typeof labHostsInventory>;
-    expect(parsed).to.deep.equal(labHostsInventory());
+    const key = '/repo/.lab/ssh/id_ed25519';
+    const parsed = yaml.load(renderLabHostsYaml(key)) as ReturnType<typeof labHostsInventory>;
+    expect(parsed).to.deep.equal(labHostsInventory(key));
     const children = parsed.all.children;
     expect(Object.keys(children)).to.have.members(labGroups as string[]);
     expect(children.vmstorage?.hosts?.['vmstorage-2']).to.deep.equal({
-      ansible_host: 'vmstorage-2',
-      ansible_connection: 'community.docker.docker',
+      ansible_host: '10.213.0.12',
+      ansible_user: 'root',
+      ansible_ssh_private_key_file: key,
+      ansible_ssh_common_args: '-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o LogLevel=ERROR',
       vmha_address: '10.213.0.12',
     });
     // node_exporter covers every host through the component groups.
@@ -145,5 +158,48 @@ describe('lab inventory', () => {
     expect(completed.vmha_write_password).to.equal('abcdefghijklmnopq');
     expect(completed.vmha_metrics_auth_key).to.have.length(32);
     expect(() => parseLabSecrets('a: [', 'x/secrets.yml')).to.throw(/x\/secrets\.yml: not valid YAML/);
+  });
+});
+
+describe('lab size (VMHA_LAB_HOSTS)', () => {
+  it('is the seed topology unless a size is given, and refuses sizes it cannot lay out', () => {
+    expect(labSizeFromEnv(undefined)).to.equal(labSeedHostCount);
+    expect(labSizeFromEnv('60')).to.equal(60);
+    for (const bad of ['5', '60.5', 'sixty', String(labMaxHostCount + 1)]) {
+      expect(() => labSizeFromEnv(bad), bad).to.throw(/VMHA_LAB_HOSTS/);
+    }
+    expect(labHostsOfSize(labSeedHostCount).map((h) => h.name)).to.deep.equal(labHosts.map((h) => h.name));
+  });
+
+  it('grows vmstorages and vmagents by one per 10 added hosts, the rest plain targets, all on unique usable addresses', () => {
+    const hosts = labHostsOfSize(60);
+    expect(hosts).to.have.length(60);
+    expect(hostsInGroup('vmstorage', hosts)).to.have.length(3 + 4);
+    expect(hostsInGroup('vmagent', hosts)).to.have.length(3 + 4);
+    expect(hostsInGroup('vminsert', hosts)).to.have.length(2);
+    const targets = hosts.filter((h) => h.groups.length === 1);
+    expect(targets).to.have.length(60 - labSeedHostCount - 8);
+    expect(targets.every((h) => h.groups[0] === 'node_exporter' && h.name.startsWith('target-'))).to.equal(true);
+    expect(new Set(hosts.map((h) => h.address)).size).to.equal(60);
+    expect(hosts.every((h) => isUsableLabAddress(h.address))).to.equal(true);
+  });
+
+  it('writes an inventory of 60 hosts that validates and lists the plain targets under node_exporter', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vmha-lab-60-'));
+    try {
+      const hosts = labHostsOfSize(60);
+      mkdirSync(path.join(dir, 'group_vars', 'all'), { recursive: true });
+      writeFileSync(path.join(dir, 'hosts.yml'), renderLabHostsYaml('/lab/ssh/id_ed25519', hosts));
+      // the TLS files only have to exist on the controller for the validation
+      for (const file of Object.values(labTlsFiles)) writeFileSync(path.join(dir, file), '');
+      writeFileSync(path.join(dir, 'group_vars/all/vmha.yml'), renderLabClusterVarsYaml(dir));
+      writeFileSync(path.join(dir, 'group_vars/all/secrets.yml'), renderLabSecretsYaml(newLabSecrets((n) => randomBytes(n))));
+      const generated = generateVars(dir);
+      expect(generated.report.errors, JSON.stringify(generated.report.errors)).to.deep.equal([]);
+      const parsed = yaml.load(renderLabHostsYaml('/k', hosts)) as ReturnType<typeof labHostsInventory>;
+      expect(Object.keys(parsed.all.children.node_exporter?.hosts ?? {})).to.include('target-1');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the lab base image: Debian 12 with systemd as PID 1, enough for Ansible over
-# `docker exec` (community.docker.docker). Usage: build.sh <image tag>
+# Builds the lab base image: Debian 12 with systemd as PID 1 and sshd, enough for Ansible over
+# SSH as on a VM. Usage: build.sh <image tag>
 # Called by `scripts/lab.ts up` only when the tag (a hash of this directory's recipe) is missing.
 set -euo pipefail
 
@@ -30,6 +30,10 @@ for unit in \
   apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer; do
   ln -sf /dev/null "$rootfs/etc/systemd/system/$unit"
 done
+
+# One host key for every lab host (made here if the package's postinst did not): hosts are
+# throwaway, and the lab inventory does not record host keys (scripts/lib/lab-inventory.ts).
+[ -e "$rootfs/etc/ssh/ssh_host_ed25519_key" ] || chroot "$rootfs" ssh-keygen -A
 
 # Each container gets its own machine id on first boot; no leftover downloaded packages. The
 # package lists are wiped, and their directory dated 1970, so that roles see a stale cache and

@@ -26,9 +26,17 @@ export const labInventoryFiles = {
 
 export interface LabHostVars {
   ansible_host: string;
-  ansible_connection: 'community.docker.docker';
+  ansible_user: 'root';
+  ansible_ssh_private_key_file: string;
+  ansible_ssh_common_args: string;
   vmha_address: string;
 }
+
+/**
+ * The lab's hosts are throwaway containers that share the base image's host key: keep their keys
+ * out of the operator's ~/.ssh/known_hosts (a real site's inventory checks host keys).
+ */
+export const LAB_SSH_COMMON_ARGS = '-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no -o LogLevel=ERROR';
 
 interface InventoryGroup {
   hosts?: Record<string, LabHostVars>;
@@ -50,27 +58,35 @@ const generatedHeader = (what: string) =>
   `# Lab inventory (${what}), written by \`npm run lab -- up\` from scripts/lib/lab-topology.ts.\n` +
   '# Do not edit: the next `lab up` rewrites it.\n';
 
-export function labHostVars(host: LabHost): LabHostVars {
-  return { ansible_host: host.name, ansible_connection: 'community.docker.docker', vmha_address: host.address };
+/** A lab host is reached as a VM is: over SSH at its address, as root, with the lab's key. */
+export function labHostVars(host: LabHost, sshKeyFile: string): LabHostVars {
+  return {
+    ansible_host: host.address,
+    ansible_user: 'root',
+    ansible_ssh_private_key_file: sshKeyFile,
+    ansible_ssh_common_args: LAB_SSH_COMMON_ARGS,
+    vmha_address: host.address,
+  };
 }
 
 /**
  * hosts.yml as an object: each component group lists its hosts with their variables;
  * node_exporter (every host) is the union of the component groups, as in the example inventory.
  */
-export function labHostsInventory(hosts: readonly LabHost[] = labHosts): LabHostsInventory {
+export function labHostsInventory(sshKeyFile: string, hosts: readonly LabHost[] = labHosts): LabHostsInventory {
   const children: Partial<Record<LabGroup, InventoryGroup>> = {};
   for (const group of labGroups) {
     if (group === 'node_exporter') continue;
     const members = hostsInGroup(group, hosts);
-    children[group] = { hosts: Object.fromEntries(members.map((h) => [h.name, labHostVars(h)])) };
+    children[group] = { hosts: Object.fromEntries(members.map((h) => [h.name, labHostVars(h, sshKeyFile)])) };
   }
   const componentGroups = labGroups.filter((g) => g !== 'node_exporter');
-  const everyHostCovered = hostsInGroup('node_exporter', hosts).every((h) =>
-    h.groups.some((g) => g !== 'node_exporter'),
-  );
-  if (!everyHostCovered) throw new Error('lab-inventory: a node_exporter host belongs to no component group');
-  children.node_exporter = { children: Object.fromEntries(componentGroups.map((g) => [g, null])) };
+  // plain scrape targets (a scaled lab's target-N) run node_exporter only
+  const plainTargets = hostsInGroup('node_exporter', hosts).filter((h) => h.groups.length === 1);
+  children.node_exporter = {
+    ...(plainTargets.length ? { hosts: Object.fromEntries(plainTargets.map((h) => [h.name, labHostVars(h, sshKeyFile)])) } : {}),
+    children: Object.fromEntries(componentGroups.map((g) => [g, null])),
+  };
   return { all: { children } };
 }
 
@@ -104,8 +120,9 @@ export function labClusterVars(tlsDir: string): Record<string, string | number |
 
 const dump = (value: unknown) => yaml.dump(value, { lineWidth: -1, noRefs: true, sortKeys: false });
 
-export function renderLabHostsYaml(hosts: readonly LabHost[] = labHosts): string {
-  return generatedHeader('hosts') + dump(labHostsInventory(hosts)).replace(/: null$/gm, ':');
+/** `sshKeyFile` is the controller path of the lab's private SSH key (lab up makes it). */
+export function renderLabHostsYaml(sshKeyFile: string, hosts: readonly LabHost[] = labHosts): string {
+  return generatedHeader('hosts') + dump(labHostsInventory(sshKeyFile, hosts)).replace(/: null$/gm, ':');
 }
 
 export function renderLabClusterVarsYaml(tlsDir: string): string {

@@ -1,6 +1,7 @@
 // The ONE source of truth for the lab: its Docker network, its hosts (container name =
 // inventory host name, fixed address, groups) and the cluster settings the lab deploys with.
-// Used by scripts/lab.ts, the lab inventory and Molecule. Pure: no I/O.
+// Used by scripts/lab.ts, the lab inventory and Molecule. Pure but for one input: the lab's size
+// (VMHA_LAB_HOSTS, the seed topology when unset).
 
 import { createHash } from 'node:crypto';
 import { DEFAULT_PORTS, type GroupName, type VmhaPorts } from './inventory/schema.js';
@@ -50,14 +51,54 @@ const sharedGroups: Readonly<Partial<Record<LabGroup, LabGroup>>> = { alertmanag
 
 const subnetBase = labNetwork.subnet.replace(/\.0\/24$/, '');
 
-/** All lab hosts; every host also runs node_exporter. */
-export const labHosts: readonly LabHost[] = seedGroups.flatMap(({ group, prefix, count, firstOctet }) =>
-  Array.from({ length: count }, (_, i) => ({
+function groupHosts(group: LabGroup, prefix: string, count: number, firstOctet: number): LabHost[] {
+  return Array.from({ length: count }, (_, i) => ({
     name: `${prefix}-${i + 1}`,
     address: `${subnetBase}.${firstOctet + i}`,
     groups: [group, ...(Object.keys(sharedGroups) as LabGroup[]).filter((extra) => sharedGroups[extra] === group), 'node_exporter'],
-  })),
-);
+  }));
+}
+
+/** The seed lab's size: every seed group at its seed size. */
+export const labSeedHostCount = seedGroups.reduce((sum, g) => sum + g.count, 0);
+/** Largest lab: the address blocks below (10 vmstorages, 10 vmagents, 150 plain targets). */
+export const labMaxHostCount = labSeedHostCount + (10 - SEED_SIZES.vmstorage) + (10 - SEED_SIZES.vmagent) + 150;
+
+/**
+ * A lab of `total` hosts for scale benchmarks: the seed topology, then one more vmstorage and one
+ * more vmagent per 10 added hosts (up to 10 of each), the rest plain node_exporter targets
+ * (`target-N`, .101 up) that only get scraped: how real sites grow.
+ */
+export function labHostsOfSize(total: number): LabHost[] {
+  if (!Number.isInteger(total) || total < labSeedHostCount || total > labMaxHostCount) {
+    throw new Error(`lab-topology: a lab has ${labSeedHostCount} to ${labMaxHostCount} hosts, not ${total}`);
+  }
+  const added = total - labSeedHostCount;
+  const grown = Math.floor(added / 10);
+  const sizes: Partial<Record<LabGroup, number>> = {
+    vmstorage: Math.min(10, SEED_SIZES.vmstorage + grown),
+    vmagent: Math.min(10, SEED_SIZES.vmagent + grown),
+  };
+  const hosts = seedGroups.flatMap(({ group, prefix, count, firstOctet }) => groupHosts(group, prefix, sizes[group] ?? count, firstOctet));
+  const targets = total - hosts.length;
+  return [
+    ...hosts,
+    ...Array.from({ length: targets }, (_, i) => ({ name: `target-${i + 1}`, address: `${subnetBase}.${101 + i}`, groups: ['node_exporter'] as LabGroup[] })),
+  ];
+}
+
+/** The lab's size: VMHA_LAB_HOSTS (scale benchmarks, `npm run bench:deploy`), else the seed topology. */
+export function labSizeFromEnv(value: string | undefined): number {
+  if (value === undefined || value === '') return labSeedHostCount;
+  const total = Number(value);
+  if (!/^\d+$/.test(value) || total < labSeedHostCount || total > labMaxHostCount) {
+    throw new Error(`VMHA_LAB_HOSTS=${value}: the lab takes a whole number of hosts from ${labSeedHostCount} to ${labMaxHostCount}`);
+  }
+  return total;
+}
+
+/** All lab hosts; every host also runs node_exporter. */
+export const labHosts: readonly LabHost[] = labHostsOfSize(labSizeFromEnv(process.env.VMHA_LAB_HOSTS));
 
 /** Every group of the inventory contract, in a stable order. */
 export const labGroups: readonly LabGroup[] = [...seedGroups.map((g) => g.group), ...(Object.keys(sharedGroups) as LabGroup[]), 'node_exporter'];

@@ -28,6 +28,8 @@ export interface ConnectionVars {
   ansible_connection?: string;
   ansible_become?: boolean;
   ansible_python_interpreter?: string;
+  ansible_ssh_private_key_file?: string;
+  ansible_ssh_common_args?: string;
 }
 
 export interface HostVars extends ConnectionVars {
@@ -210,6 +212,8 @@ const connectionProperties = {
   ansible_connection: str('Ansible connection plugin (ssh, docker, local, ...)'),
   ansible_become: bool('whether Ansible escalates privileges'),
   ansible_python_interpreter: str('Python interpreter on the host'),
+  ansible_ssh_private_key_file: str('private key file Ansible logs in with (controller path)'),
+  ansible_ssh_common_args: str('extra options for ssh, sftp and scp (e.g. a jump host: -o ProxyJump=bastion)'),
 } as const;
 
 export const IPV4_PATTERN =

@@ -17,12 +17,13 @@ import {
 import { labClusterSettings } from '../lab-topology.js';
 import { inventoryDir, LabError, log, repoRoot, tlsDir } from './common.js';
 import { ensureTls } from './pki.js';
+import { sshKeyFile } from './ssh.js';
 
 export async function writeInventory(): Promise<void> {
   const file = (rel: string) => path.join(inventoryDir, rel);
   if (labClusterSettings.tls_enabled) await ensureTls();
   await fsp.mkdir(path.dirname(file(labInventoryFiles.settings)), { recursive: true });
-  await fsp.writeFile(file(labInventoryFiles.hosts), renderLabHostsYaml());
+  await fsp.writeFile(file(labInventoryFiles.hosts), renderLabHostsYaml(sshKeyFile));
   await fsp.writeFile(file(labInventoryFiles.settings), renderLabClusterVarsYaml(tlsDir));
   const secretsFile = file(labInventoryFiles.secrets);
   const existing = existsSync(secretsFile)

@@ -12,10 +12,11 @@ import { writeInventory } from './inventory.js';
 import { ensureBackupStore } from './backup-store.js';
 import { ensureMirror, stopMirror } from './mirror.js';
 import { ensureNetwork, removeNetwork } from './network.js';
+import { ensureSshAccess } from './ssh.js';
 import { Progress } from '../progress.js';
 
 /** Steps of `lab up`; `lab deploy` adds the mirror fill, site.yml and the smoke check. */
-const UP_STEPS = 7;
+const UP_STEPS = 8;
 
 export async function up(progress = new Progress({ label: 'lab', total: UP_STEPS })): Promise<void> {
   const start = Date.now();
@@ -23,6 +24,7 @@ export async function up(progress = new Progress({ label: 'lab', total: UP_STEPS
   await progress.step('network', () => ensureNetwork(), { streams: true });
   await progress.step(`${labHosts.length} hosts`, () => Promise.all(labHosts.map((h) => ensureHost(h, image))), { streams: true });
   await progress.step('systemd booted on every host', () => waitForSystemd(labHosts));
+  await progress.step('SSH access with the lab key', () => ensureSshAccess(labHosts));
   await progress.step('inventory', () => writeInventory());
   await progress.step('artifact mirror server', () => ensureMirror(), { streams: true });
   // the backups' destination (lab only): the inventory above holds its S3 secret
