@@ -2,7 +2,7 @@
 # Installs what vmha needs and is quick when everything is present.
 #   --node   only node_modules (for the commands that need no Ansible or Docker)
 #   --browser also Debian's chromium and certutil (the vmui browser check; nothing downloads a browser of its own)
-#   (none)   node_modules, Python venv .venv/ from requirements.txt, Docker engine, debootstrap
+#   (none)   node_modules, Python venv .venv/ from requirements.txt, Docker engine, debootstrap, ssh
 # Prints one line per thing it installs or starts; prints nothing when nothing is missing.
 # Safe to run concurrently: a lock serialises runs (parallel `npm run ...` calls are common).
 set -euo pipefail
@@ -99,6 +99,13 @@ ensure_debootstrap() {
   apt_install debootstrap debian-archive-keyring
 }
 
+# Ansible reaches the lab hosts over SSH (ssh, ssh-keygen for the lab's key pair).
+ensure_ssh_client() {
+  command -v ssh >/dev/null && command -v ssh-keygen >/dev/null && return
+  say "installing the SSH client (apt openssh-client)"
+  apt_install openssh-client
+}
+
 ensure_browser() {
   command -v chromium >/dev/null && command -v certutil >/dev/null && return
   say "installing chromium and certutil (apt chromium libnss3-tools)"
@@ -113,4 +120,5 @@ if ! $node_only; then
   ensure_venv
   ensure_docker
   ensure_debootstrap
+  ensure_ssh_client
 fi
