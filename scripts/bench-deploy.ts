@@ -118,9 +118,30 @@ if (!mirror.usable || mirror.missingCluster) {
 
 const results: SizeResult[] = [];
 let settingChange: SettingChangeResult | undefined;
+
+/** Written after every measured step: a later failure (a size this machine cannot hold) keeps what was measured. */
+async function writeReport(): Promise<DeployBench> {
+  const bench: DeployBench = {
+    date: new Date().toISOString(),
+    cores: cpus().length,
+    scope: 'the whole stack (cluster tiers, load balancers, vmagents, node_exporter, alerting, backups)',
+    connection: 'ssh (pipelining, ControlPersist) as on VMs, Mitogen linear strategy',
+    sizes: results,
+    ...(settingChange ? { setting_change: settingChange } : {}),
+    targets: { cold_deploy_seconds: 120, rerun_seconds: 30, rerun_growth_at_largest: 2 },
+  };
+  await fs.outputJson(path.join(repoRoot, 'reports/bench-deploy.json'), bench, { spaces: 2 });
+  await fs.outputFile(path.join(repoRoot, 'reports/bench-deploy.md'), renderDeployBench(bench));
+  return bench;
+}
+
 for (const hosts of sizes) {
   results.push(await measureSize(hosts));
-  if (hosts === sizes[0] && !args['no-setting-change']) settingChange = await retentionChange(hosts);
+  await writeReport();
+  if (hosts === sizes[0] && !args['no-setting-change']) {
+    settingChange = await retentionChange(hosts);
+    await writeReport();
+  }
 }
 // leave the seed lab deployed, as `npm run lab` does
 if (sizes.at(-1) !== labSeedHostCount) {
@@ -129,17 +150,7 @@ if (sizes.at(-1) !== labSeedHostCount) {
   await sitePlaybook(labSeedHostCount, 'seed lab redeployed');
 }
 
-const bench: DeployBench = {
-  date: new Date().toISOString(),
-  cores: cpus().length,
-  scope: 'the whole stack (cluster tiers, load balancers, vmagents, node_exporter, alerting, backups)',
-  connection: 'ssh (pipelining, ControlPersist) as on VMs',
-  sizes: results,
-  ...(settingChange ? { setting_change: settingChange } : {}),
-  targets: { cold_deploy_seconds: 120, rerun_seconds: 30, rerun_growth_at_largest: 2 },
-};
-await fs.outputJson(path.join(repoRoot, 'reports/bench-deploy.json'), bench, { spaces: 2 });
-await fs.outputFile(path.join(repoRoot, 'reports/bench-deploy.md'), renderDeployBench(bench));
+const bench = await writeReport();
 console.log(renderDeployBench(bench));
 const missed = benchVerdicts(bench).filter((verdict) => !verdict.ok);
 for (const verdict of missed) log(`OVER target: ${verdict.name}: ${verdict.value} (target ${verdict.target})`);

@@ -1,4 +1,5 @@
 // The lab's host containers: one per inventory host, systemd as PID 1, fixed address.
+import * as fsp from 'node:fs/promises';
 import { $ } from 'zx';
 import { type LabHost, labLabel, labNetwork } from '../lab-topology.js';
 import { pollUntil } from '../poll.js';
@@ -64,6 +65,24 @@ export async function ensureHost(host: LabHost, image: string): Promise<void> {
   }
   log(`${host.name}: creating ${host.address}`);
   await docker(...runArgs(host, image));
+}
+
+// Each host's systemd takes several inotify instances of the one (root) user all containers share;
+// at the kernel's default of 128 the 31st host's systemd dies at boot (exit 255, no log).
+const inotifyInstancesFile = '/proc/sys/fs/inotify/max_user_instances';
+const inotifyInstancesPerHost = 16;
+
+/** Raises fs.inotify.max_user_instances for `hosts` systemd containers when it is lower (never lowers it). */
+export async function ensureInotifyInstances(hosts: number): Promise<void> {
+  const want = Math.max(1024, hosts * inotifyInstancesPerHost);
+  const have = Number((await fsp.readFile(inotifyInstancesFile, 'utf8')).trim());
+  if (have >= want) return;
+  try {
+    await fsp.writeFile(inotifyInstancesFile, String(want));
+  } catch (err) {
+    throw new LabError(`${hosts} lab hosts need fs.inotify.max_user_instances >= ${want} (now ${have}) and it could not be raised: ${(err as Error).message} (run: sysctl -w fs.inotify.max_user_instances=${want})`);
+  }
+  log(`raised fs.inotify.max_user_instances from ${have} to ${want} (every host's systemd takes several)`);
 }
 
 /** Removes every container that carries the lab's label. */

@@ -6,7 +6,7 @@ import { fillMirror } from '../fill-mirror.js';
 import { labClusterVars } from '../lab-inventory.js';
 import { hostsInGroup, labHosts, labPorts, labScheme } from '../lab-topology.js';
 import { elapsed, inventoryDir, LabError, log, repoRoot, tlsDir } from './common.js';
-import { ensureHost, removeHosts, waitForSystemd } from './containers.js';
+import { ensureHost, ensureInotifyInstances, removeHosts, waitForSystemd } from './containers.js';
 import { ensureImage } from './image.js';
 import { writeInventory } from './inventory.js';
 import { ensureBackupStore } from './backup-store.js';
@@ -22,6 +22,7 @@ export async function up(progress = new Progress({ label: 'lab', total: UP_STEPS
   const start = Date.now();
   const image = await progress.step('base image', () => ensureImage(), { streams: true });
   await progress.step('network', () => ensureNetwork(), { streams: true });
+  await ensureInotifyInstances(labHosts.length);
   await progress.step(`${labHosts.length} hosts`, () => Promise.all(labHosts.map((h) => ensureHost(h, image))), { streams: true });
   await progress.step('systemd booted on every host', () => waitForSystemd(labHosts));
   await progress.step('SSH access with the lab key', () => ensureSshAccess(labHosts));
