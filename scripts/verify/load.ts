@@ -337,9 +337,12 @@ export async function runLoadCheck(checks: CheckRecorder): Promise<LoadCheckSumm
     // 30-day range queries: every series over 30 days, the targets' up series, the probe.
     const rangeStarted = Date.now();
     const monthStart = T - 30 * 86_400;
+    // Compared with an instant count below, so it ends a minute back: samples stamped in the last
+    // seconds still arrive (vmagent and vmalert send late) and moved the count between the two queries.
+    const settled = T - 60;
     const everySeries30d = await read.request(
       '/api/v1/query_range',
-      [['query', 'count({__name__=~".+"})'], ['start', String(monthStart)], ['end', String(T)], ['step', '1h'], ['nocache', '1']],
+      [['query', 'count({__name__=~".+"})'], ['start', String(settled - 30 * 86_400)], ['end', String(settled)], ['step', '1h'], ['nocache', '1']],
       { timeoutSeconds: 120 },
     );
     const every30 = json<PromResult>(everySeries30d);
