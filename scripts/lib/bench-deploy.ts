@@ -1,6 +1,7 @@
 // Pure parts of the deploy benchmark (issue #15): reading ansible-playbook output (the PLAY RECAP,
 // the handler results of the default callback), judging rolling restarts, and rendering the report.
 // No I/O here: scripts/bench-deploy.ts runs the lab and the playbooks and hands their output over.
+import { stripVTControlCharacters } from 'node:util';
 
 /** One host line of a PLAY RECAP. */
 export interface HostRecap {
@@ -71,12 +72,9 @@ export interface DeployBench {
   targets: { cold_deploy_seconds: number; rerun_seconds: number; rerun_growth_at_largest: number };
 }
 
-// ECMA-48 CSI sequences (colours, cursor moves) and the two-byte escapes; carriage returns too.
-// eslint-disable-next-line no-control-regex
-const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]/g;
-
+/** The output's lines without terminal escapes (colours, cursor moves); carriage returns split too. */
 function plainLines(output: string): string[] {
-  return output.replace(ANSI, '').split(/\r?\n|\r/);
+  return stripVTControlCharacters(output).split(/\r?\n|\r/);
 }
 
 const RECAP_KEYS = ['ok', 'changed', 'unreachable', 'failed', 'skipped', 'rescued', 'ignored'] as const;

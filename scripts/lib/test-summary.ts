@@ -1,5 +1,6 @@
 // Pure helpers for the test runner: counting results of the suite's steps and rendering the
 // closing line that CI reads (`N passed, N failed`).
+import { stripVTControlCharacters } from 'node:util';
 
 export type StepOutcome = 'passed' | 'failed' | 'skipped';
 
@@ -75,16 +76,13 @@ export function totals(steps: readonly StepResult[]): { passed: number; failed: 
 // Lines a failing step prints about its failure: the verify parts' `FAIL` and `PROBLEM` lines,
 // Ansible's `fatal:`/`FAILED!` and Molecule's CRITICAL.
 const FAILURE_LINE = /^\s*(FAIL\b|PROBLEM\b|CRITICAL\b|fatal:|failed:|.*FAILED!)/;
-// eslint-disable-next-line no-control-regex
-const ANSI_ESCAPE = /\x1b\[[0-9;]*m/g;
 
 /**
  * Why a step failed, from its output: the last `limit` distinct failure lines, each cut to
  * `width` characters. CI shows the end of the log, so the runner prints these next to the summary.
  */
 export function failureReasons(output: string, limit = 12, width = 240): string[] {
-  const lines = output
-    .replace(ANSI_ESCAPE, '')
+  const lines = stripVTControlCharacters(output)
     .split('\n')
     .map((line) => line.replace(/^[\s│|>]+/, '').trimEnd())
     .filter((line) => FAILURE_LINE.test(line));
