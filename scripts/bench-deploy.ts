@@ -7,7 +7,7 @@
 // verdicts against issue #15's targets) and leaves the seed lab deployed.
 import { cpus } from 'node:os';
 import { $, fs, path } from 'zx';
-import { parseCli } from './lib/cli.js';
+import { parseCli, usageError } from './lib/cli.js';
 import { fillMirror } from './lib/fill-mirror.js';
 import { labSeedHostCount, labSizeFromEnv } from './lib/lab-topology.js';
 import {
@@ -31,7 +31,17 @@ const { values: args } = parseCli('bench:deploy', USAGE, {
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
-const sizes = args.sizes.split(',').map((size) => labSizeFromEnv(size.trim())).sort((a, b) => a - b);
+const sizes = args.sizes
+  .split(',')
+  .map((size) => {
+    try {
+      return labSizeFromEnv(size.trim());
+    } catch (error) {
+      // the lab's size rule, worded for this option (nothing has run yet)
+      return usageError('bench:deploy', USAGE, `--sizes: ${(error as Error).message.replace(/^VMHA_LAB_HOSTS=/, '')}`);
+    }
+  })
+  .sort((a, b) => a - b);
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const venvBin = path.join(repoRoot, '.venv', 'bin');
