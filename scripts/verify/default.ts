@@ -4,6 +4,8 @@
 //   data-path     health, one deduplicated series per target, probe write/read, refused writes change nothing
 //   site          `npm run verify -- -i .lab/inventory`, the operator's post-deploy check, passes; with
 //                 one vmstorage stopped it must fail and name the health check
+//   rerun         a no-change site.yml deploys no host (role deploy_record); a drifted secret file and a
+//                 stopped unit get exactly their two hosts deployed and repaired
 //   access-matrix every component endpoint from every host, with and without credentials
 //   dashboards    every provisioned Grafana panel query returns data through the read DNS name
 //   vmui          vmui in headless chromium through the read load balancer draws a probe series;
@@ -22,7 +24,7 @@ const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '
 // (its output is printed when it ends) and `wait` waits for every background part.
 const allParts = [
   '&alerting --phase healthy', 'edge', 'access-matrix', 'dashboards', 'wait', 'alerting --phase fault',
-  'data-path', 'site', 'vmui', 'vmui --vmselect-stopped', 'load', 'edge',
+  'data-path', 'site', 'rerun', 'vmui', 'vmui --vmselect-stopped', 'load', 'edge',
 ];
 const USAGE = `usage: node --import ./scripts/register-ts.mjs scripts/verify/default.ts ['<part> [args]' ...]   (parts: ${[...new Set(allParts.map((p) => p.replace(/^&/, '')))].filter((p) => p !== 'wait').join(', ')})`;
 // Positionals only: a part's own flags ('vmui --vmselect-stopped') travel inside its quoted word.

@@ -1,0 +1,61 @@
+# The fingerprint of a site.yml run: every file of the Ansible tree this plugin belongs to
+# (playbooks, ansible.cfg, roles), every file of the inventory sources, the command line's extra
+# vars (files given with @ by content) and tags, and the ansible-core version. Two runs with the
+# same fingerprint deploy exactly the same thing; any edit anywhere gives a new one.
+import hashlib
+import os
+
+from ansible import context
+from ansible.plugins.lookup import LookupBase
+from ansible.release import __version__ as ansible_version
+
+DOCUMENTATION = r"""
+name: vmha_deploy_fingerprint
+short_description: Fingerprint of this run's code, inventory and command line (sha256 hex)
+options:
+  inventory:
+    description: The inventory sources (ansible_inventory_sources)
+    type: list
+    required: true
+"""
+
+# ansible/, three levels up from roles/deploy_record/lookup_plugins/
+ANSIBLE_TREE = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+# Not part of what a run deploys: byte code, Ansible's local temp (.ansible), installed collections.
+SKIPPED_DIRS = {"__pycache__", "collections"}
+
+
+def tree_files(root):
+    if os.path.isfile(root):
+        return [root]
+    found = []
+    for directory, dirs, files in os.walk(root, followlinks=True):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith("."))
+        found.extend(os.path.join(directory, name) for name in sorted(files) if not name.endswith(".pyc"))
+    return found
+
+
+def fingerprint(roots, command_line, version):
+    digest = hashlib.sha256()
+    digest.update(("ansible-core %s\n" % version).encode())
+    for root in roots:
+        for path in tree_files(root):
+            digest.update(("file %s\n" % os.path.relpath(path, root)).encode())
+            with open(path, "rb") as handle:
+                digest.update(hashlib.sha256(handle.read()).digest())
+    for item in command_line:
+        digest.update(("arg %s\n" % item).encode())
+        if item.startswith("@") and os.path.isfile(item[1:]):
+            with open(item[1:], "rb") as handle:
+                digest.update(hashlib.sha256(handle.read()).digest())
+    return digest.hexdigest()
+
+
+class LookupModule(LookupBase):
+    def run(self, terms, variables=None, **kwargs):
+        self.set_options(var_options=variables, direct=kwargs)
+        sources = [os.path.realpath(s) for s in self.get_option("inventory") if os.path.exists(s)]
+        args = context.CLIARGS
+        command_line = (["extra_vars"] + list(args.get("extra_vars", ()))
+                        + ["tags"] + sorted(args.get("tags", ())) + ["skip_tags"] + sorted(args.get("skip_tags", ())))
+        return [fingerprint([ANSIBLE_TREE] + sources, command_line, ansible_version)]

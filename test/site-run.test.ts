@@ -1,0 +1,55 @@
+// Reading a site.yml run's output: the hosts that went through the deploy plays, and the hosts
+// role deploy_record found drifted. The plays come from the real site.yml.
+import { expect } from 'chai';
+import { deployedHosts, deployPlayNames, driftedHosts, siteDeployPlayNames } from '../scripts/lib/site-run.js';
+
+const output = `
+PLAY [Find the hosts whose last deploy is current] *****************************
+
+TASK [deploy_record : Compare the host with the record of its last complete deploy] ***
+ok: [vmstorage-1]
+ok: [vmagent-3]
+
+TASK [deploy_record : Say why a host that was deployed before is deployed again] ***
+ok: [vmagent-3] =>
+    msg: 'vmagent-3 drifted from its last deploy: unit node_exporter.service is not active'
+
+PLAY [Deploy vmstorage one node at a time (reads and writes keep being served)] ***
+skipping: no hosts matched
+
+PLAY [Deploy node_exporter] ****************************************************
+
+TASK [vmha_service : Enable and start node_exporter] ***************************
+changed: [vmagent-3]
+ok: [vmagent-3 -> localhost]
+
+PLAY [Check that every managed service is active and healthy] ******************
+
+TASK [service_health : Read the unit states again] *****************************
+ok: [vmstorage-1]
+ok: [vmagent-3]
+`;
+
+describe('site.yml run output', () => {
+  it('takes the deploy plays from site.yml: every play between the record check and the health check', () => {
+    const names = siteDeployPlayNames('ansible/site.yml');
+    expect(names).to.include.members(['Deploy node_exporter', 'Isolate the tiers with the host firewall']);
+    expect(names).not.to.include('Check that every managed service is active and healthy');
+    expect(names).not.to.include('Find the hosts whose last deploy is current');
+    expect(names.length).to.be.greaterThan(10);
+  });
+
+  it('finds the hosts that went through a deploy play, not those only checked', () => {
+    expect(deployedHosts(output, siteDeployPlayNames('ansible/site.yml'))).to.deep.equal(['vmagent-3']);
+    expect(deployedHosts(output, [])).to.deep.equal([]);
+  });
+
+  it('finds the hosts reported drifted', () => {
+    expect(driftedHosts(output)).to.deep.equal(['vmagent-3']);
+    expect(driftedHosts('PLAY RECAP\n')).to.deep.equal([]);
+  });
+
+  it('reads play names only from plays that leave out current hosts', () => {
+    expect(deployPlayNames('- {name: a, hosts: all}\n- {name: b, hosts: "x:!vmha_deploy_current"}\n')).to.deep.equal(['b']);
+  });
+});
