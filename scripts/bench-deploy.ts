@@ -22,6 +22,7 @@ import {
   type SettingChangeResult,
   type SizeResult,
 } from './lib/bench-deploy.js';
+import { deployedHosts, siteDeployPlayNames } from './lib/site-run.js';
 
 const USAGE = 'usage: npm run bench:deploy [-- --sizes 17,30,60] [--no-setting-change]';
 const { values: args } = parseCli('bench:deploy', USAGE, {
@@ -48,6 +49,7 @@ const venvBin = path.join(repoRoot, '.venv', 'bin');
 const baseEnv = { ...process.env, PATH: `${venvBin}:${process.env.PATH ?? ''}` };
 const inventory = path.join(repoRoot, '.lab', 'inventory');
 const settingsFile = path.join(inventory, 'group_vars', 'all', 'vmha.yml');
+const deployPlays = siteDeployPlayNames(path.join(repoRoot, 'ansible', 'site.yml'));
 const log = (message: string) => console.error(`bench:deploy: ${message}`);
 
 const sizeEnv = (hosts: number) => ({ ...baseEnv, VMHA_LAB_HOSTS: String(hosts) });
@@ -61,10 +63,9 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
 }
 
 /** Runs site.yml on the lab; a failed run ends the benchmark with the playbook's own output. */
-async function sitePlaybook(hosts: number, what: string): Promise<[string, number]> {
-  const [run, seconds] = await timed(() =>
-    $({ cwd: path.join(repoRoot, 'ansible'), env: sizeEnv(hosts), nothrow: true })`ansible-playbook -i ${inventory} site.yml`,
-  );
+async function sitePlaybook(hosts: number, what: string, convergeAll = false): Promise<[string, number]> {
+  const env = { ...sizeEnv(hosts), VMHA_CONVERGE_ALL: convergeAll ? 'true' : 'false' };
+  const [run, seconds] = await timed(() => $({ cwd: path.join(repoRoot, 'ansible'), env, nothrow: true })`ansible-playbook -i ${inventory} site.yml`);
   if (run.exitCode !== 0) {
     console.error(run.stdout.slice(-6000), run.stderr.slice(-2000));
     throw new Error(`${what}: ansible-playbook site.yml failed (exit ${run.exitCode}) at ${hosts} hosts; nothing written`);
@@ -79,6 +80,7 @@ async function measureSize(hosts: number): Promise<SizeResult> {
   log(`lab up, ${hosts} hosts: ${labUpSeconds.toFixed(1)} s`);
   const [cold, coldSeconds] = await sitePlaybook(hosts, 'cold site.yml');
   const [rerun, rerunSeconds] = await sitePlaybook(hosts, 'no-change re-run');
+  const [all, allSeconds] = await sitePlaybook(hosts, 'no-change re-run through every role', true);
   return {
     hosts,
     lab_up_seconds: labUpSeconds,
@@ -88,6 +90,10 @@ async function measureSize(hosts: number): Promise<SizeResult> {
     rerun_changed_hosts: changedHosts(rerun),
     cold_tasks: taskCounts(parseRecap(cold)),
     rerun_tasks: taskCounts(parseRecap(rerun)),
+    rerun_deployed_hosts: deployedHosts(rerun, deployPlays),
+    converge_all_seconds: allSeconds,
+    converge_all_changed_hosts: changedHosts(all),
+    converge_all_tasks: taskCounts(parseRecap(all)),
   };
 }
 

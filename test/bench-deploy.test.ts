@@ -258,6 +258,10 @@ const size = (hosts: number, labUp: number, cold: number, rerun: number, rerunCh
   rerun_changed_hosts: rerunChanged,
   cold_tasks: tasks(45, 52),
   rerun_tasks: tasks(38, 44),
+  rerun_deployed_hosts: [],
+  converge_all_seconds: rerun * 3,
+  converge_all_changed_hosts: [],
+  converge_all_tasks: tasks(60, 80),
 });
 
 function passingBench(): DeployBench {
@@ -294,7 +298,7 @@ describe('deploy benchmark: verdicts', () => {
     expect(benchVerdicts(passingBench())).to.deep.equal([
       { name: 'cold deploy (lab up + site.yml), 15 hosts', value: '106.0 s', target: '<= 120 s', ok: true },
       { name: 'no-change re-run, 15 hosts', value: '12.0 s', target: '<= 30 s', ok: true },
-      { name: 'no-change re-run changes no host (every size)', value: 'changed=0 at 15, 30, 60 hosts', target: 'changed=0 on every host', ok: true },
+      { name: 'no-change re-run changes no host (every size)', value: 'changed=0 at 15, 30, 60 hosts, plain and every role', target: 'changed=0 on every host', ok: true },
       { name: 'vmstorage_retention_period change restarts only the vmstorages', value: 'restarted: vmstorage', target: 'restarted: vmstorage', ok: true },
       { name: 'vmstorage_retention_period change restarts one host at a time', value: 'rolling', target: 'each host healthy before the next restarts', ok: true },
       { name: 're-run growth, largest size / smallest size', value: '1.96x (60 hosts 23.5 s / 15 hosts 12.0 s)', target: '<= 2x', ok: true },
@@ -379,9 +383,9 @@ describe('deploy benchmark: report', () => {
     expect(text).to.contain('2026-11-28T01:30:00.000Z, 2 cores, connection: ssh (pipelining, ControlPersist). Scope: the whole seed stack.');
     const rows = text.split('\n').filter((line) => /^\| \d+ \| \d/.test(line));
     expect(rows.slice(0, 3)).to.deep.equal([
-      '| 15 | 6.0 | 100.0 | 106.0 | 12.0 | 45, 52 | 38, 44 | none |',
-      '| 30 | 9.0 | 110.0 | 119.0 | 16.0 | 45, 52 | 38, 44 | none |',
-      '| 60 | 15.0 | 150.0 | 165.0 | 23.5 | 45, 52 | 38, 44 | none |',
+      '| 15 | 6.0 | 100.0 | 106.0 | 12.0 | 0 | 36.0 | 45, 52 | 38, 44 | 60, 80 | none |',
+      '| 30 | 9.0 | 110.0 | 119.0 | 16.0 | 0 | 48.0 | 45, 52 | 38, 44 | 60, 80 | none |',
+      '| 60 | 15.0 | 150.0 | 165.0 | 23.5 | 0 | 70.5 | 45, 52 | 38, 44 | 60, 80 | none |',
     ]);
     expect(text).to.contain('`vmstorage_retention_period` changed from `30d` to `31d`, then site.yml: 31.3 s (tasks per host: median 40.5, max 52).');
     expect(text).to.contain('- Hosts changed: vmstorage-1, vmstorage-2.');
@@ -397,12 +401,13 @@ describe('deploy benchmark: report', () => {
 
   it('renders what went wrong: changed hosts, rolling problems, OVER target, no setting change', () => {
     const bench = passingBench();
-    bench.sizes = [size(15, 6, 100, 45, ['vmagent-1', 'grafana-1'])];
+    bench.sizes = [{ ...size(15, 6, 100, 45, ['vmagent-1', 'grafana-1']), rerun_deployed_hosts: ['vmagent-1'], converge_all_changed_hosts: ['alert-1'] }];
     const change = bench.setting_change;
     if (!change) throw new Error('fixture');
     change.rolling_problems = ['vmstorage-2 restarted while vmstorage-1 was not yet healthy again (vmstorage)'];
     const text = renderDeployBench(bench);
-    expect(text).to.contain('| 15 | 6.0 | 100.0 | 106.0 | 45.0 | 45, 52 | 38, 44 | vmagent-1, grafana-1 |');
+    expect(text).to.contain('| 15 | 6.0 | 100.0 | 106.0 | 45.0 | 1 | 135.0 | 45, 52 | 38, 44 | 60, 80 | vmagent-1, grafana-1, alert-1 |');
+    expect(text).to.contain('| no-change re-run changes no host (every size) | 15 hosts: vmagent-1, grafana-1, alert-1 | changed=0 on every host | OVER target |');
     expect(text).to.contain('- Rolling: NO. vmstorage-2 restarted while vmstorage-1 was not yet healthy again (vmstorage).');
     expect(text).to.contain('| no-change re-run, 15 hosts | 45.0 s | <= 30 s | OVER target |');
     expect(text).to.contain('One size measured: no cost per added host.');
