@@ -1,6 +1,8 @@
 // Reading a site.yml run's output: the hosts that went through the deploy plays, and the hosts
 // role deploy_record found drifted. The plays come from the real site.yml.
 import { expect } from 'chai';
+import yaml from 'js-yaml';
+import { readFileSync } from 'node:fs';
 import { deployedHosts, deployPlayNames, driftedHosts, siteDeployPlayNames } from '../scripts/lib/site-run.js';
 
 const output = `
@@ -37,6 +39,19 @@ describe('site.yml run output', () => {
     expect(names).not.to.include('Check that every managed service is active and healthy');
     expect(names).not.to.include('Find the hosts whose last deploy is current');
     expect(names.length).to.be.greaterThan(10);
+  });
+
+  it('every play of site.yml that deploys leaves out current hosts (a new play must too)', () => {
+    const plays = (yaml.load(readFileSync('ansible/site.yml', 'utf8')) as { name: string; hosts?: string; import_playbook?: string }[]).filter(
+      (p) => p.hosts !== undefined,
+    );
+    const [check, ...rest] = plays;
+    const health = rest.pop();
+    expect(check?.hosts).to.equal('all:localhost');
+    expect(health?.name).to.equal('Check that every managed service is active and healthy');
+    expect(health?.hosts).to.equal('all');
+    expect(rest.filter((p) => !p.hosts?.endsWith(':!vmha_deploy_current')).map((p) => p.name)).to.deep.equal([]);
+    expect(siteDeployPlayNames('ansible/site.yml')).to.deep.equal(rest.map((p) => p.name));
   });
 
   it('finds the hosts that went through a deploy play, not those only checked', () => {

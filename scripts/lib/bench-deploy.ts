@@ -75,7 +75,8 @@ export interface DeployBench {
   connection: string;
   sizes: SizeResult[];
   setting_change?: SettingChangeResult;
-  targets: { cold_deploy_seconds: number; rerun_seconds: number; rerun_growth_at_largest: number };
+  /** cold_playbook_seconds: issue #15's "cold `site.yml` <= 120 s" (the lab's own start is reported beside it). */
+  targets: { cold_playbook_seconds: number; rerun_seconds: number; rerun_growth_at_largest: number };
 }
 
 /** The output's lines without terminal escapes (colours, cursor moves); carriage returns split too. */
@@ -267,7 +268,7 @@ const s = (seconds: number) => seconds.toFixed(1);
 
 /**
  * Verdicts of issue #15, in this order:
- * - cold deploy (lab up + site.yml) of the smallest size <= targets.cold_deploy_seconds;
+ * - cold site.yml of the smallest size <= targets.cold_playbook_seconds (lab up + site.yml shown beside it);
  * - no-change re-run of the smallest size <= targets.rerun_seconds;
  * - no-change re-run changes no host, at every size;
  * - setting change restarts only vmstorage (restarted services exactly ['vmstorage']);
@@ -284,11 +285,16 @@ export function benchVerdicts(bench: DeployBench): Verdict[] {
   const verdicts: Verdict[] = [];
   const notMeasured = (name: string, target: string): Verdict => ({ name, value: 'not measured', target, ok: false });
 
-  const coldName = `cold deploy (lab up + site.yml)${smallest ? `, ${smallest.hosts} hosts` : ''}`;
-  const coldTarget = `<= ${targets.cold_deploy_seconds} s`;
+  const coldName = `cold site.yml${smallest ? `, ${smallest.hosts} hosts` : ''}`;
+  const coldTarget = `<= ${targets.cold_playbook_seconds} s`;
   if (smallest) {
-    const cold = coldDeploySeconds(smallest);
-    verdicts.push({ name: coldName, value: `${s(cold)} s`, target: coldTarget, ok: cold <= targets.cold_deploy_seconds });
+    const cold = smallest.cold_playbook_seconds;
+    verdicts.push({
+      name: coldName,
+      value: `${s(cold)} s (with lab up: ${s(coldDeploySeconds(smallest))} s)`,
+      target: coldTarget,
+      ok: cold <= targets.cold_playbook_seconds,
+    });
   } else verdicts.push(notMeasured(coldName, coldTarget));
 
   const rerunName = `no-change re-run${smallest ? `, ${smallest.hosts} hosts` : ''}`;
