@@ -126,7 +126,7 @@ describe('deploy_record: the fingerprint of a run', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const fingerprint = (args: string[] = [], version = '2.19.14'): string =>
+  const fingerprint = (args: string[] = [], version = '2.19.14', files: string[] = []): string =>
     python(
       [
         'import types; sys.modules["ansible"] = types.ModuleType("ansible")',
@@ -135,9 +135,9 @@ describe('deploy_record: the fingerprint of a run', () => {
         'sys.modules["ansible.release"].__version__ = "x"',
         'from vmha_deploy_fingerprint import fingerprint',
         'a = json.loads(sys.argv[1])',
-        'print(json.dumps(fingerprint(a["roots"], a["args"], a["version"])))',
+        'print(json.dumps(fingerprint(a["roots"], a["args"], a["version"], a["files"])))',
       ].join('\n'),
-      { roots: [join(dir, 'tree'), join(dir, 'inventory.yml')], args, version },
+      { roots: [join(dir, 'tree'), join(dir, 'inventory.yml')], args, version, files },
     ) as string;
 
   it('is stable, and ignores byte code and Ansible temp files', () => {
@@ -159,5 +159,17 @@ describe('deploy_record: the fingerprint of a run', () => {
     seen.add(fingerprint(['vmha_restore_host=vmstorage-2']));
     seen.add(fingerprint([], '2.19.15'));
     expect(seen.size).to.equal(6);
+  });
+
+  it('changes when a controller file the inventory names changes (a renewed certificate)', () => {
+    const cert = join(dir, 'lb.crt');
+    writeFileSync(cert, 'certificate 1');
+    const first = fingerprint([], '2.19.14', [cert]);
+    expect(fingerprint([], '2.19.14', [cert])).to.equal(first);
+    writeFileSync(cert, 'certificate 2');
+    expect(fingerprint([], '2.19.14', [cert])).not.to.equal(first);
+    rmSync(cert);
+    expect(fingerprint([], '2.19.14', [cert])).not.to.equal(first);
+    expect(fingerprint()).not.to.equal(fingerprint([], '2.19.14', [cert]));
   });
 });

@@ -1,5 +1,6 @@
 # The fingerprint of a site.yml run: every file of the Ansible tree this plugin belongs to
-# (playbooks, ansible.cfg, roles), every file of the inventory sources, the command line's extra
+# (playbooks, ansible.cfg, roles), every file of the inventory sources, the controller files the
+# inventory names (a renewed TLS certificate is a change), the command line's extra
 # vars (files given with @ by content) and tags, and the ansible-core version. Two runs with the
 # same fingerprint deploy exactly the same thing; any edit anywhere gives a new one.
 import hashlib
@@ -17,6 +18,10 @@ options:
     description: The inventory sources (ansible_inventory_sources)
     type: list
     required: true
+  files:
+    description: Controller files the hosts receive by a path set in the inventory (content hashed; a missing one counts as missing)
+    type: list
+    default: []
 """
 
 # ansible/, three levels up from roles/deploy_record/lookup_plugins/
@@ -35,9 +40,14 @@ def tree_files(root):
     return found
 
 
-def fingerprint(roots, command_line, version):
+def fingerprint(roots, command_line, version, files=()):
     digest = hashlib.sha256()
     digest.update(("ansible-core %s\n" % version).encode())
+    for path in files:
+        digest.update(("controller file %s\n" % path).encode())
+        if os.path.isfile(path):
+            with open(path, "rb") as handle:
+                digest.update(hashlib.sha256(handle.read()).digest())
     for root in roots:
         for path in tree_files(root):
             digest.update(("file %s\n" % os.path.relpath(path, root)).encode())
@@ -58,4 +68,4 @@ class LookupModule(LookupBase):
         args = context.CLIARGS
         command_line = (["extra_vars"] + list(args.get("extra_vars", ()))
                         + ["tags"] + sorted(args.get("tags", ())) + ["skip_tags"] + sorted(args.get("skip_tags", ())))
-        return [fingerprint([ANSIBLE_TREE] + sources, command_line, ansible_version)]
+        return [fingerprint([ANSIBLE_TREE] + sources, command_line, ansible_version, self.get_option("files"))]
