@@ -11,6 +11,7 @@ import { $, path } from 'zx';
 import { hostsInGroup } from '../lib/lab-topology.js';
 import { changedHosts, parseRecap } from '../lib/bench-deploy.js';
 import { deployedHosts, driftedHosts, siteDeployPlayNames } from '../lib/site-run.js';
+import { CheckRecorder } from './check-recorder.js';
 import { onHost } from './lab-client.js';
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -19,12 +20,7 @@ const deployPlays = siteDeployPlayNames(path.join(repoRoot, 'ansible', 'site.yml
 // VMHA_CONVERGE_ALL (every host converged) are not passed on; plain text output to parse.
 const { VMHA_CONVERGE_ALL: _convergeAll, ...inherited } = process.env;
 const env = { ...inherited, ANSIBLE_CONFIG: path.join(repoRoot, 'ansible', 'ansible.cfg'), ANSIBLE_FORCE_COLOR: '0', ANSIBLE_NOCOLOR: '1' };
-let failures = 0;
-
-function expectThat(ok: boolean, message: string, detail = ''): void {
-  if (!ok) failures++;
-  console.log(`${ok ? 'PASS' : 'FAIL'} ${message}${ok || !detail ? '' : `\n${detail}`}`);
-}
+const checks = new CheckRecorder();
 
 async function site(label: string): Promise<{ output: string; deployed: string[]; changed: string[]; seconds: number }> {
   const started = Date.now();
@@ -46,23 +42,22 @@ const secret = `/etc/vminsert/secrets/httpAuth.password`;
 await site('settling run');
 
 const quiet = await site('no-change run');
-expectThat(quiet.deployed.length === 0, 'a no-change run deploys no host', quiet.deployed.join(', '));
-expectThat(quiet.changed.length === 0, 'a no-change run changes no host', quiet.changed.join(', '));
+checks.expect('a no-change run deploys no host', quiet.deployed.length === 0, quiet.deployed.join(', '));
+checks.expect('a no-change run changes no host', quiet.changed.length === 0, quiet.changed.join(', '));
 
 await onHost(vminsert, `chmod 0644 ${secret}`);
 await onHost(vmagent, 'systemctl stop node_exporter');
 const repair = await site(`run after drift (${vminsert}: ${secret} mode 0644, ${vmagent}: node_exporter stopped)`);
 const drifted = [vminsert, vmagent].sort();
-expectThat(JSON.stringify(repair.deployed) === JSON.stringify(drifted), `only the drifted hosts are deployed (${drifted.join(', ')})`, `deployed: ${repair.deployed.join(', ')}`);
-expectThat(JSON.stringify(driftedHosts(repair.output)) === JSON.stringify(drifted), 'the run names the drifted hosts', driftedHosts(repair.output).join(', '));
-expectThat(repair.changed.every((h) => drifted.includes(h)), 'no other host changes', repair.changed.join(', '));
+checks.expect(`only the drifted hosts are deployed (${drifted.join(', ')})`, JSON.stringify(repair.deployed) === JSON.stringify(drifted), `deployed: ${repair.deployed.join(', ')}`);
+checks.expect('the run names the drifted hosts', JSON.stringify(driftedHosts(repair.output)) === JSON.stringify(drifted), driftedHosts(repair.output).join(', '));
+checks.expect('no other host changes', repair.changed.every((h) => drifted.includes(h)), repair.changed.join(', '));
 const mode = (await onHost(vminsert, `stat -c %a ${secret}`)).stdout.trim();
-expectThat(mode === '600', `${vminsert}: ${secret} is mode 600 again`, `mode ${mode}`);
+checks.expect(`${vminsert}: ${secret} is mode 600 again`, mode === '600', `mode ${mode}`);
 const state = (await onHost(vmagent, 'systemctl is-active node_exporter')).stdout.trim();
-expectThat(state === 'active', `${vmagent}: node_exporter is active again`, state);
+checks.expect(`${vmagent}: node_exporter is active again`, state === 'active', state);
 
 const after = await site('no-change run after the repair');
-expectThat(after.deployed.length === 0 && after.changed.length === 0, 'the repaired hosts are current again: no host deployed or changed', `deployed: ${after.deployed.join(', ')}, changed: ${after.changed.join(', ')}`);
+checks.expect('the repaired hosts are current again: no host deployed or changed', after.deployed.length === 0 && after.changed.length === 0, `deployed: ${after.deployed.join(', ')}, changed: ${after.changed.join(', ')}`);
 
-console.log(`rerun: ${failures === 0 ? 'all checks passed' : `${failures} check(s) failed`}`);
-process.exitCode = failures === 0 ? 0 : 1;
+process.exitCode = checks.report('rerun') ? 0 : 1;

@@ -40,24 +40,24 @@ def tree_files(root):
     return found
 
 
+def add(digest, label, path=None):
+    """A labelled entry, followed by the sha256 of the file's content when there is such a file."""
+    digest.update(("%s\n" % label).encode())
+    if path is not None and os.path.isfile(path):
+        with open(path, "rb") as handle:
+            digest.update(hashlib.sha256(handle.read()).digest())
+
+
 def fingerprint(roots, command_line, version, files=()):
     digest = hashlib.sha256()
-    digest.update(("ansible-core %s\n" % version).encode())
+    add(digest, "ansible-core %s" % version)
     for path in files:
-        digest.update(("controller file %s\n" % path).encode())
-        if os.path.isfile(path):
-            with open(path, "rb") as handle:
-                digest.update(hashlib.sha256(handle.read()).digest())
+        add(digest, "controller file %s" % path, path)
     for root in roots:
         for path in tree_files(root):
-            digest.update(("file %s\n" % os.path.relpath(path, root)).encode())
-            with open(path, "rb") as handle:
-                digest.update(hashlib.sha256(handle.read()).digest())
+            add(digest, "file %s" % os.path.relpath(path, root), path)
     for item in command_line:
-        digest.update(("arg %s\n" % item).encode())
-        if item.startswith("@") and os.path.isfile(item[1:]):
-            with open(item[1:], "rb") as handle:
-                digest.update(hashlib.sha256(handle.read()).digest())
+        add(digest, "arg %s" % item, item[1:] if item.startswith("@") else None)
     return digest.hexdigest()
 
 
