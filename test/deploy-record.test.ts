@@ -1,6 +1,7 @@
 // Role deploy_record: the host module that compares a host with the record of its last complete
-// deploy, and the controller lookup that fingerprints a run. Both are Python plugins, exercised
-// through python3 as Ansible imports them, on a temporary tree standing in for a host.
+// deploy (and checks its health with service_health's module_utils), and the controller lookup that
+// fingerprints a run. All are Python plugins, exercised through python3 as Ansible imports them, on a
+// temporary tree standing in for a host.
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROLE = 'ansible/roles/deploy_record';
+const HEALTH_UTILS = 'ansible/roles/service_health/module_utils/vmha_unit_health.py';
+
+// ansible.module_utils.vmha_unit_health, as Ansible ships it to the host with the module.
+const MODULE_UTILS = [
+  'import importlib.util, types',
+  'for m in ["ansible", "ansible.module_utils"]: sys.modules[m] = types.ModuleType(m)',
+  `spec = importlib.util.spec_from_file_location("ansible.module_utils.vmha_unit_health", "${HEALTH_UTILS}")`,
+  'health = importlib.util.module_from_spec(spec); spec.loader.exec_module(health)',
+  'sys.modules["ansible.module_utils.vmha_unit_health"] = health',
+].join('\n');
+
+// Stand-ins for the host: `systemctl show` prints a block per unit from a.units ({unit: [state,
+// restarts before, restarts after]}); a health URL answers a.urls[url] (null is 200). a.clock moves on
+// by 2 s each sleep.
+const HOST = [
+  'a = json.loads(sys.argv[1])',
+  'reads = []',
+  'class Done: pass',
+  'def run(argv, **kw):',
+  '    reads.append(1); d = Done()',
+  '    d.stdout = "\\n\\n".join("Id=%s\\nLoadState=%s\\nActiveState=%s\\nSubState=x\\nNRestarts=%s" % (u, "not-found" if s == "missing" else "loaded", s, r[len(reads) - 1]) for u in argv[3:] for s, *r in [a["units"][u]])',
+  '    return d',
+  'now = [0]',
+  'def probe(url): return a["urls"].get(url)',
+  'def sleep(s): now[0] += s',
+].join('\n');
 
 function python(code: string, args: unknown): unknown {
   const script = ['import json, sys', `sys.path.insert(0, '${ROLE}/library')`, `sys.path.insert(0, '${ROLE}/lookup_plugins')`, code].join('\n');
@@ -15,30 +42,33 @@ function python(code: string, args: unknown): unknown {
 }
 
 interface CheckResult {
-  fingerprint: string;
+  current: boolean;
   drift: string[];
 }
+type Units = Record<string, [state: string, restartsBefore: number, restartsAfter: number]>;
+type Urls = Record<string, string | null>;
 
-// Unit states come from a stand-in for `systemctl is-active` that prints the given states.
-function check(recordPath: string, states: string[] = []): CheckResult {
+function check(recordPath: string, units: Units = {}, urls: Urls = {}, fingerprint = 'f1'): CheckResult {
   return python(
-    [
-      'from vmha_deploy_record import check',
-      'a = json.loads(sys.argv[1])',
-      'class Done: pass',
-      'def run(argv, **kw):',
-      '    d = Done(); d.stdout = "\\n".join(a["states"]); return d',
-      'print(json.dumps(check(a["path"], run)))',
-    ].join('\n'),
-    { path: recordPath, states },
+    [MODULE_UTILS, HOST, 'from vmha_deploy_record import check', 'print(json.dumps(check(a["path"], a["fp"], run, probe)))'].join('\n'),
+    { path: recordPath, fp: fingerprint, units, urls },
   ) as CheckResult;
 }
 
-function record(recordPath: string, watched: string[], units: string[] = [], fingerprint = 'f1'): boolean {
+function record(recordPath: string, watched: string[], units: string[] = [], fingerprint = 'f1', urls: string[] = []): boolean {
   return python(
-    'from vmha_deploy_record import record\na = json.loads(sys.argv[1])\nprint(json.dumps(record(a["path"], a["fp"], a["watched"], a["units"])))',
-    { path: recordPath, fp: fingerprint, watched, units },
+    [MODULE_UTILS, 'from vmha_deploy_record import record', 'a = json.loads(sys.argv[1])',
+      'print(json.dumps(record(a["path"], a["fp"], a["watched"], a["units"], a["urls"])))'].join('\n'),
+    { path: recordPath, fp: fingerprint, watched, units, urls },
   ) as boolean;
+}
+
+function healthProblems(units: Units, urls: Urls, waitSeconds: number): { problems: string[]; waited: number } {
+  return python(
+    [MODULE_UTILS, HOST, 'p = health.health_problems(list(a["units"]), list(a["urls"]), a["wait"], run, probe, sleep, lambda: now[0])',
+      'print(json.dumps({"problems": p, "waited": now[0]}))'].join('\n'),
+    { units, urls, wait: waitSeconds },
+  ) as { problems: string[]; waited: number };
 }
 
 describe('deploy_record: a host compared with the record of its last complete deploy', () => {
@@ -59,11 +89,11 @@ describe('deploy_record: a host compared with the record of its last complete de
 
   const watched = (): string[] => [etc, join(dir, 'etc', 'hosts'), join(dir, 'etc', 'absent')];
 
-  it('without a record, the host is not current and the reason says so', () => {
-    const result = check(recordPath);
-    expect(result.fingerprint).to.equal('');
-    expect(result.drift).to.have.length(1);
-    expect(result.drift[0]).to.match(/^no record of a complete deploy/);
+  it('without a record, or with the record of another fingerprint, the host is not current (and is deployed without a drift report)', () => {
+    expect(check(recordPath)).to.deep.equal({ current: false, drift: [] });
+    record(recordPath, watched(), [], 'f0');
+    writeFileSync(join(dir, 'etc', 'hosts'), 'changed\n');
+    expect(check(recordPath)).to.deep.equal({ current: false, drift: [] });
   });
 
   it('writes the record root-only and reports a change only when its content changes', () => {
@@ -75,28 +105,39 @@ describe('deploy_record: a host compared with the record of its last complete de
     expect(readFileSync(recordPath, 'utf8')).not.to.contain('s3cret-value');
   });
 
-  it('an untouched host with its units active has no drift and gives back the recorded fingerprint', () => {
-    record(recordPath, watched(), ['vminsert.service', 'vmha-firewall.service']);
-    expect(check(recordPath, ['active', 'active'])).to.deep.equal({ fingerprint: 'f1', drift: [] });
+  it('an untouched, healthy host of the same fingerprint is current', () => {
+    record(recordPath, watched(), ['vminsert.service', 'vmha-firewall.service'], 'f1', ['http://127.0.0.1:8480/health']);
+    const healthy: Units = { 'vminsert.service': ['active', 0, 0], 'vmha-firewall.service': ['active', 1, 1] };
+    expect(check(recordPath, healthy, { 'http://127.0.0.1:8480/health': null })).to.deep.equal({ current: true, drift: [] });
   });
 
-  it('finds changed content, a changed mode, a new file, a missing file, a moved symlink and inactive units', () => {
+  it('an untouched host whose service is unhealthy is not current, and says why', () => {
+    record(recordPath, watched(), ['vminsert.service', 'vmha-firewall.service'], 'f1', ['http://127.0.0.1:8480/health']);
+    const url = { 'http://127.0.0.1:8480/health': null };
+    expect(check(recordPath, { 'vminsert.service': ['active', 0, 0], 'vmha-firewall.service': ['failed', 0, 0] }, url)).to.deep.equal({
+      current: false, drift: ['vmha-firewall.service is failed/x (0 restarts)'],
+    });
+    expect(check(recordPath, { 'vminsert.service': ['active', 0, 0], 'vmha-firewall.service': ['active', 0, 0] },
+      { 'http://127.0.0.1:8480/health': 'answered 503' }).drift).to.deep.equal(['http://127.0.0.1:8480/health answered 503']);
+  });
+
+  it('finds changed content, a changed mode, a new file, a missing file and a moved symlink', () => {
     record(recordPath, watched(), ['vminsert.service', 'vmha-firewall.service']);
     writeFileSync(join(dir, 'etc', 'hosts'), '10.0.0.9 write.vmha.internal\n');
     chmodSync(join(etc, 'secrets', 'httpAuth.password'), 0o644);
     writeFileSync(join(etc, 'extra.conf'), 'x');
     rmSync(join(etc, 'unit-link'));
     symlinkSync('/elsewhere', join(etc, 'unit-link'));
-    const result = check(recordPath, ['active', 'failed']);
+    const result = check(recordPath);
+    expect(result.current).to.equal(false);
     expect(result.drift).to.have.members([
       `${join(dir, 'etc', 'hosts')} changed`,
       `${join(etc, 'secrets', 'httpAuth.password')} changed`,
       `${join(etc, 'extra.conf')} is new`,
       `${join(etc, 'unit-link')} changed`,
-      'unit vmha-firewall.service is not active',
     ]);
     rmSync(join(etc, 'secrets'), { recursive: true });
-    expect(check(recordPath, ['active', 'active']).drift).to.include(`${join(etc, 'secrets', 'httpAuth.password')} is missing`);
+    expect(check(recordPath).drift).to.include(`${join(etc, 'secrets', 'httpAuth.password')} is missing`);
   });
 
   it('a path that appears where the record saw none is drift', () => {
@@ -111,6 +152,31 @@ describe('deploy_record: a host compared with the record of its last complete de
     const { drift } = check(recordPath);
     expect(drift).to.have.length(11);
     expect(drift[10]).to.equal('and 5 more');
+  });
+});
+
+describe('service_health: the health of a host (module_utils/vmha_unit_health.py)', () => {
+  const url = 'http://127.0.0.1:8482/health';
+
+  it('passes active units whose URLs answer 200 at once', () => {
+    expect(healthProblems({ 'vmstorage.service': ['active', 2, 2] }, { [url]: null }, 60)).to.deep.equal({ problems: [], waited: 0 });
+  });
+
+  it('names a stopped unit, a missing unit and a unit that restarted while checked (a crash loop)', () => {
+    const { problems } = healthProblems(
+      { 'a.service': ['inactive', 0, 0], 'b.service': ['missing', 0, 0], 'c.service': ['active', 3, 4] }, {}, 0);
+    expect(problems).to.deep.equal([
+      'a.service is inactive/x (0 restarts)',
+      'b.service is not installed',
+      'c.service restarted while being checked (3 -> 4 restarts): crash loop',
+    ]);
+  });
+
+  it('waits for a URL up to the limit, then names it and its answer', () => {
+    expect(healthProblems({}, { [url]: 'did not answer (refused)' }, 10)).to.deep.equal({
+      problems: [`${url} did not answer (refused)`], waited: 10,
+    });
+    expect(healthProblems({}, { [url]: 'answered 503' }, 0)).to.deep.equal({ problems: [`${url} answered 503`], waited: 0 });
   });
 });
 

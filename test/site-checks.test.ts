@@ -7,8 +7,8 @@ describe('site checks (verify.yml output)', () => {
   it('names each check from its play or task and marks it passed', () => {
     const results = summarizeChecks(run(`
     PLAY [Check health: every managed unit is active] ******************************
-    TASK [service_health : Wait for the health endpoints to answer 200] ************
-    ok: [vmstorage-1] => (item=vmstorage http://127.0.0.1:8482/health)
+    TASK [service_health : Check that every managed unit is active, answers its health URL and did not restart meanwhile] ***
+    ok: [vmstorage-1]
     PLAY [Check the write and read paths through their DNS names] ******************
     TASK [Choose the probe run] ****************************************************
     ok: [vmagent-1]
@@ -27,14 +27,14 @@ describe('site checks (verify.yml output)', () => {
   it('fails the check a fatal line belongs to, keeping the first failure', () => {
     const results = summarizeChecks(run(`
     PLAY [Check health: every managed unit is active] ******************************
-    TASK [service_health : Wait for the health endpoints to answer 200] ************
-    ok: [vminsert-1] => (item=vminsert http://127.0.0.1:8480/health)
-    failed: [vmstorage-1] (item=vmstorage http://127.0.0.1:8482/health) => changed=false
+    TASK [service_health : Check that every managed unit is active, answers its health URL and did not restart meanwhile] ***
+    ok: [vminsert-1]
     fatal: [vmstorage-1]: FAILED! => changed=false
+    fatal: [vmstorage-2]: FAILED! => changed=false
     `));
     expect(results).to.have.length(1);
     expect(results[0]).to.include({ name: 'health', state: 'failed' });
-    expect(results[0]!.detail).to.match(/^failed: \[vmstorage-1\] \(item=vmstorage/);
+    expect(results[0]!.detail).to.match(/^fatal: \[vmstorage-1\]: FAILED/);
     expect(renderChecks(results, true)).to.match(/verify: FAILED check\(s\): health$/);
   });
 

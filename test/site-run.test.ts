@@ -6,15 +6,21 @@ import { readFileSync } from 'node:fs';
 import { deployedHosts, deployPlayNames, driftedHosts, siteDeployPlayNames } from '../scripts/lib/site-run.js';
 
 const output = `
-PLAY [Find the hosts whose last deploy is current] *****************************
+PLAY [Compare every host with the record of its last complete deploy, and check its health] ***
 
-TASK [deploy_record : Compare the host with the record of its last complete deploy] ***
+TASK [deploy_record : Compare the host with the record of its last complete deploy and check its health] ***
 ok: [vmstorage-1]
 ok: [vmagent-3]
 
+PLAY [Leave out the hosts whose last deploy is current] ************************
+
+TASK [deploy_record : Skip the deploy on the hosts that are exactly as their last deploy left them] ***
+ok: [localhost] => (item=localhost)
+ok: [localhost] => (item=vmstorage-1)
+
 TASK [deploy_record : Say why a host that was deployed before is deployed again] ***
-ok: [vmagent-3] =>
-    msg: 'vmagent-3 drifted from its last deploy: unit node_exporter.service is not active'
+ok: [localhost] => (item=vmagent-3) =>
+    msg: 'vmagent-3 drifted from its last deploy: node_exporter.service is inactive/dead (0 restarts)'
 
 PLAY [Deploy vmstorage one node at a time (reads and writes keep being served)] ***
 skipping: no hosts matched
@@ -27,17 +33,16 @@ ok: [vmagent-3 -> localhost]
 
 PLAY [Check that every managed service is active and healthy] ******************
 
-TASK [service_health : Read the unit states again] *****************************
-ok: [vmstorage-1]
+TASK [service_health : Check that every managed unit is active, answers its health URL and did not restart meanwhile] ***
 ok: [vmagent-3]
 `;
 
 describe('site.yml run output', () => {
-  it('takes the deploy plays from site.yml: every play between the record check and the health check', () => {
+  it('takes the deploy plays from site.yml: every play after the record check, the health check of deployed hosts too', () => {
     const names = siteDeployPlayNames('ansible/site.yml');
-    expect(names).to.include.members(['Deploy node_exporter', 'Isolate the tiers with the host firewall']);
-    expect(names).not.to.include('Check that every managed service is active and healthy');
-    expect(names).not.to.include('Find the hosts whose last deploy is current');
+    expect(names).to.include.members(['Deploy node_exporter', 'Isolate the tiers with the host firewall',
+      'Check that every managed service is active and healthy']);
+    expect(names).not.to.include('Compare every host with the record of its last complete deploy, and check its health');
     expect(names.length).to.be.greaterThan(10);
   });
 
@@ -45,11 +50,9 @@ describe('site.yml run output', () => {
     const plays = (yaml.load(readFileSync('ansible/site.yml', 'utf8')) as { name: string; hosts?: string; import_playbook?: string }[]).filter(
       (p) => p.hosts !== undefined,
     );
-    const [check, ...rest] = plays;
-    const health = rest.pop();
-    expect(check?.hosts).to.equal('all:localhost');
-    expect(health?.name).to.equal('Check that every managed service is active and healthy');
-    expect(health?.hosts).to.equal('all');
+    const [fingerprint, check, select, ...rest] = plays;
+    expect([fingerprint?.hosts, check?.hosts, select?.hosts]).to.deep.equal(['localhost', 'all', 'localhost']);
+    expect(rest.at(-1)?.name).to.equal('Check that every managed service is active and healthy');
     expect(rest.filter((p) => !p.hosts?.endsWith(':!vmha_deploy_current')).map((p) => p.name)).to.deep.equal([]);
     expect(siteDeployPlayNames('ansible/site.yml')).to.deep.equal(rest.map((p) => p.name));
   });

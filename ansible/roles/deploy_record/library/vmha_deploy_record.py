@@ -1,14 +1,16 @@
 #!/usr/bin/python
 # The record of a host's last complete deploy: which code and inventory it was (a fingerprint
-# computed on the controller), a digest of every file under the watched paths, and the units that
-# must be active. state=check compares the host with its record (changes nothing); state=record
-# writes it at the end of a healthy deploy.
-# Pure functions (no AnsibleModule) so test/deploy-record.test.ts can run them through python3.
+# computed on the controller), a digest of every file under the watched paths, and the units and
+# health URLs that must stay healthy. state=check compares the host with its record and checks its
+# health (changes nothing); state=record writes it at the end of a healthy deploy.
+# Pure functions (AnsibleModule only in main) so test/deploy-record.test.ts can run them through python3.
 import hashlib
 import json
 import os
 import stat
 import subprocess
+
+from ansible.module_utils.vmha_unit_health import health_problems, probe as probe_url
 
 DOCUMENTATION = r"""
 module: vmha_deploy_record
@@ -16,9 +18,10 @@ short_description: Compare a host with the record of its last complete vmha depl
 options:
   state: {type: str, choices: [check, record], default: check, description: check compares, record writes}
   path: {type: path, required: true, description: The record file (JSON, mode 0600)}
-  fingerprint: {type: str, default: '', description: The run's fingerprint (state=record)}
+  fingerprint: {type: str, required: true, description: The run's fingerprint}
   watched_paths: {type: list, elements: path, default: [], description: Files and directories (recursive) whose state the record keeps (state=record)}
-  units: {type: list, elements: str, default: [], description: Units that must be active (state=record)}
+  units: {type: list, elements: str, default: [], description: Units that must stay active (state=record)}
+  health_urls: {type: list, elements: str, default: [], description: Health URLs on the host that must answer 200 (state=record)}
 """
 
 # Larger files (the binaries) are compared by size and modification time: hashing ~100 MB of
@@ -63,16 +66,8 @@ def snapshot(watched_paths):
     return {path: file_digest(path) for path in watched_files(watched_paths)}
 
 
-def inactive_units(units, run=subprocess.run):
-    """Units that are not active now (systemctl is-active prints one state per unit, in order)."""
-    if not units:
-        return []
-    out = run(["systemctl", "is-active"] + list(units), capture_output=True, text=True).stdout.split()
-    return [unit for unit, state in zip(units, out + ["unknown"] * len(units)) if state != "active"]
-
-
-def drift(record, now_files, inactive):
-    """Why the host no longer looks as its record says: changed, missing or new paths, inactive units."""
+def drift(record, now_files):
+    """Why the host no longer looks as its record says: changed, missing or new paths."""
     reasons = []
     recorded = record.get("files", {})
     for path in sorted(set(recorded) | set(now_files)):
@@ -82,27 +77,33 @@ def drift(record, now_files, inactive):
             reasons.append("%s is new" % path)
         elif recorded[path] != now_files[path]:
             reasons.append("%s changed" % path)
-    reasons.extend("unit %s is not active" % unit for unit in inactive)
     return reasons
 
 
-def check(path, run=subprocess.run):
+def check(path, fingerprint, run=subprocess.run, probe=probe_url):
+    """Whether the host is current: its record is of this run's fingerprint, nothing watched drifted
+    and its services are healthy. Drift is only looked for when the fingerprint matches (otherwise
+    the host is deployed anyway, and the deploy ends with the full health check)."""
     try:
         with open(path) as handle:
             record = json.load(handle)
-    except (OSError, ValueError):
-        return {"fingerprint": "", "drift": ["no record of a complete deploy (%s)" % path]}
-    reasons = drift(record, snapshot(record.get("watched_paths", [])), inactive_units(record.get("units", []), run))
+    except (OSError, ValueError):  # never deployed completely: deployed, nothing to explain
+        return {"current": False, "drift": []}
+    if record.get("fingerprint") != fingerprint:
+        return {"current": False, "drift": []}
+    reasons = drift(record, snapshot(record.get("watched_paths", [])))
+    if not reasons:
+        reasons = health_problems(record.get("units", []), record.get("health_urls", []), run=run, probe=probe)
     if len(reasons) > MAX_REASONS:
         reasons = reasons[:MAX_REASONS] + ["and %d more" % (len(reasons) - MAX_REASONS)]
-    return {"fingerprint": record.get("fingerprint", ""), "drift": reasons}
+    return {"current": not reasons, "drift": reasons}
 
 
-def record(path, fingerprint, watched_paths, units):
+def record(path, fingerprint, watched_paths, units, health_urls=()):
     """Writes the record (0600, atomically); returns whether its content changed."""
     content = json.dumps(
         {"fingerprint": fingerprint, "watched_paths": list(watched_paths), "units": list(units),
-         "files": snapshot(watched_paths)},
+         "health_urls": list(health_urls), "files": snapshot(watched_paths)},
         indent=1, sort_keys=True)
     try:
         with open(path) as handle:
@@ -125,20 +126,20 @@ def main():
         argument_spec={
             "state": {"type": "str", "choices": ["check", "record"], "default": "check"},
             "path": {"type": "path", "required": True},
-            "fingerprint": {"type": "str", "default": ""},
+            "fingerprint": {"type": "str", "required": True},
             "watched_paths": {"type": "list", "elements": "path", "default": []},
             "units": {"type": "list", "elements": "str", "default": []},
+            "health_urls": {"type": "list", "elements": "str", "default": []},
         },
         supports_check_mode=True,
     )
     params = module.params
     if params["state"] == "check":
-        module.exit_json(changed=False, **check(params["path"]))
-    if not params["fingerprint"]:
-        module.fail_json(msg="vmha_deploy_record: state=record needs the run's fingerprint")
+        module.exit_json(changed=False, **check(params["path"], params["fingerprint"]))
     if module.check_mode:
         module.exit_json(changed=False)
-    module.exit_json(changed=record(params["path"], params["fingerprint"], params["watched_paths"], params["units"]))
+    module.exit_json(changed=record(params["path"], params["fingerprint"], params["watched_paths"], params["units"],
+                                    params["health_urls"]))
 
 
 if __name__ == "__main__":
