@@ -9,16 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROLE = 'ansible/roles/deploy_record';
-const HEALTH_UTILS = 'ansible/roles/service_health/module_utils/vmha_unit_health.py';
 
-// ansible.module_utils.vmha_unit_health, as Ansible ships it to the host with the module.
-const MODULE_UTILS = [
-  'import importlib.util, types',
-  'for m in ["ansible", "ansible.module_utils"]: sys.modules[m] = types.ModuleType(m)',
-  `spec = importlib.util.spec_from_file_location("ansible.module_utils.vmha_unit_health", "${HEALTH_UTILS}")`,
-  'health = importlib.util.module_from_spec(spec); spec.loader.exec_module(health)',
-  'sys.modules["ansible.module_utils.vmha_unit_health"] = health',
-].join('\n');
+// As on the host: the record's script with the health check next to it (files/vmha_unit_health.py
+// links to service_health's module_utils).
+const MODULE_UTILS = 'import vmha_unit_health as health';
 
 // Stand-ins for the host: `systemctl show` prints a block per unit from a.units ({unit: [state,
 // restarts before, restarts after]}); a health URL answers a.urls[url] (null is 200). a.clock moves on
@@ -37,7 +31,7 @@ const HOST = [
 ].join('\n');
 
 function python(code: string, args: unknown): unknown {
-  const script = ['import json, sys', `sys.path.insert(0, '${ROLE}/library')`, `sys.path.insert(0, '${ROLE}/lookup_plugins')`, code].join('\n');
+  const script = ['import json, sys', `sys.path.insert(0, '${ROLE}/files')`, `sys.path.insert(0, '${ROLE}/lookup_plugins')`, code].join('\n');
   return JSON.parse(execFileSync('python3', ['-c', script, JSON.stringify(args)], { encoding: 'utf8' }));
 }
 
@@ -50,7 +44,7 @@ type Urls = Record<string, string | null>;
 
 function check(recordPath: string, units: Units = {}, urls: Urls = {}, fingerprint = 'f1'): CheckResult {
   return python(
-    [MODULE_UTILS, HOST, 'from vmha_deploy_record import check', 'print(json.dumps(check(a["path"], a["fp"], run, probe)))'].join('\n'),
+    [MODULE_UTILS, HOST, 'from vmha_deploy_record import check', 'print(json.dumps(check(a["path"], a["fp"], run=run, probe=probe)))'].join('\n'),
     { path: recordPath, fp: fingerprint, units, urls },
   ) as CheckResult;
 }

@@ -1,0 +1,1 @@
+../../service_health/module_utils/vmha_unit_health.py
