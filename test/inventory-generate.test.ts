@@ -114,19 +114,22 @@ describe('inventory generate', () => {
   });
 
   it('derives the alerting groups\' ports, firewall rules and scrape jobs only when the inventory has them', () => {
-    const alerting = syntheticInventory({ ...SEED_SIZES, vmalert: 2, alertmanager: 2 });
+    // the alerting hosts first: their addresses stay when a tier is added
+    const alerting = syntheticInventory({ vmalert: 2, alertmanager: 2, ...SEED_SIZES });
     const v = generateFromSources(sources(alerting.hostsYml, alerting.vmhaYml)).vars as Record<string, any>;
-    const agents = ['10.0.0.11', '10.0.0.12', '10.0.0.13'];
+    const agents = ['10.0.0.15', '10.0.0.16', '10.0.0.17'];
     expect(v.firewall_group_rules.vmalert).to.deep.equal([{ port: 8880, sources: agents }]);
     expect(v.firewall_group_rules.alertmanager).to.deep.equal([
-      { port: 9093, sources: [...agents, '10.0.0.26', '10.0.0.27', '10.0.0.28', '10.0.0.29'] },
-      { port: 9094, sources: ['10.0.0.28', '10.0.0.29'] },
+      { port: 9093, sources: ['10.0.0.11', '10.0.0.12', '10.0.0.13', '10.0.0.14', ...agents] },
+      { port: 9094, sources: ['10.0.0.13', '10.0.0.14'] },
     ]);
-    expect(v.vmagent_scrape_jobs.vmalert).to.deep.equal(['10.0.0.26:8880', '10.0.0.27:8880']);
-    expect(v.vmagent_scrape_jobs.alertmanager).to.deep.equal(['10.0.0.28:9093', '10.0.0.29:9093']);
+    expect(v.vmagent_scrape_jobs.vmalert).to.deep.equal(['10.0.0.11:8880', '10.0.0.12:8880']);
+    expect(v.vmagent_scrape_jobs.alertmanager).to.deep.equal(['10.0.0.13:9093', '10.0.0.14:9093']);
     expect(v.vmagent_scrape_auth_jobs).to.deep.equal(['vminsert', 'vmselect', 'vmstorage', 'vmalert']);
     expect([v.vmalert_http_port, v.alertmanager_http_port, v.alertmanager_cluster_port]).to.deep.equal([8880, 9093, 9094]);
-    expect(v.vmalert_expected_targets).to.include({ vmalert: 2, alertmanager: 2, node_exporter: 19 });
+    // vmalert's rules expect every target of every scrape job
+    const targets = Object.fromEntries(Object.entries(v.vmagent_scrape_jobs as Record<string, string[]>).map(([job, t]) => [job, t.length]));
+    expect(v.vmalert_expected_targets).to.deep.equal(targets).and.include({ vmalert: 2, alertmanager: 2 });
     expect(vars).to.not.have.any.keys('vmalert_http_port', 'alertmanager_http_port', 'alertmanager_cluster_port');
     expect(vars.firewall_group_rules).to.not.have.any.keys('vmalert', 'alertmanager');
   });
