@@ -5,7 +5,7 @@
 // and one in PORTS per port. Pure data.
 
 /** What vmha knows about one inventory group. `G`: the names of the groups. */
-export interface GroupSpec<G extends string> {
+interface GroupSpec<G extends string> {
   /** An inventory may leave the group out; its variables are generated only when it is present. */
   readonly optional?: true;
   /** Fewest hosts the group may have when present (2: the tier survives the loss of one host). */
@@ -23,7 +23,7 @@ export interface GroupSpec<G extends string> {
 }
 
 /** A port of vmha_ports. `G`: the names of the groups. */
-export interface PortSpec<G extends string> {
+interface PortSpec<G extends string> {
   /** The group whose component listens on the port. */
   readonly group: G;
   readonly default: number;
