@@ -6,7 +6,7 @@ import yaml from 'js-yaml';
 import { describeDifference, GENERATED_HEADER, toVictoriaMetricsRetention } from '../scripts/lib/inventory/derive.js';
 import { generateFromSources } from '../scripts/lib/inventory/index.js';
 import { checkGenerated, generateVars, readPins, resolveCliPath, validateInventory, VERSIONS_FILE } from '../scripts/lib/inventory/read.js';
-import { syntheticInventory } from '../scripts/lib/inventory/synthetic.js';
+import { SEED_SIZES, syntheticInventory } from '../scripts/lib/inventory/synthetic.js';
 import { inlineSources } from './fixtures/inventory-sources.js';
 
 const pins = readPins();
@@ -42,7 +42,8 @@ describe('inventory generate', () => {
     expect(vars.vmagent_cluster_replication_factor).to.equal(2);
     expect(vars.vmagent_remote_write_url).to.equal('http://vm-write.example.internal:8480/insert/0/prometheus/api/v1/write');
     expect(Object.keys(vars.vmagent_scrape_jobs).sort()).to.deep.equal(['node_exporter', 'vmagent', 'vminsert', 'vmselect', 'vmstorage']);
-    expect(vars.vmagent_scrape_jobs.node_exporter).to.have.length(15);
+    // every host of the seed inventory
+    expect(vars.vmagent_scrape_jobs.node_exporter).to.have.length(Object.values(SEED_SIZES).reduce((a, b) => a + b, 0));
     expect(vars.vmagent_scrape_jobs.vmstorage).to.deep.equal(['10.0.0.18:8482', '10.0.0.19:8482', '10.0.0.20:8482']);
     expect(vars.vmagent_scrape_jobs.vmagent[0]).to.equal('10.0.0.11:8429');
   });
@@ -110,6 +111,27 @@ describe('inventory generate', () => {
     expect(rules.vmagent).to.deep.equal([{ port: 8429, sources: agents }]);
     expect(rules.lb_insert).to.deep.equal([{ port: 8480, sources: ['0.0.0.0/0'] }]);
     expect(vars.firewall_enabled).to.equal(true);
+  });
+
+  it('derives the alerting groups\' ports, firewall rules and scrape jobs only when the inventory has them', () => {
+    // the alerting hosts first: their addresses stay when a tier is added
+    const alerting = syntheticInventory({ vmalert: 2, alertmanager: 2, ...SEED_SIZES });
+    const v = generateFromSources(sources(alerting.hostsYml, alerting.vmhaYml)).vars as Record<string, any>;
+    const agents = ['10.0.0.15', '10.0.0.16', '10.0.0.17'];
+    expect(v.firewall_group_rules.vmalert).to.deep.equal([{ port: 8880, sources: agents }]);
+    expect(v.firewall_group_rules.alertmanager).to.deep.equal([
+      { port: 9093, sources: ['10.0.0.11', '10.0.0.12', '10.0.0.13', '10.0.0.14', ...agents] },
+      { port: 9094, sources: ['10.0.0.13', '10.0.0.14'] },
+    ]);
+    expect(v.vmagent_scrape_jobs.vmalert).to.deep.equal(['10.0.0.11:8880', '10.0.0.12:8880']);
+    expect(v.vmagent_scrape_jobs.alertmanager).to.deep.equal(['10.0.0.13:9093', '10.0.0.14:9093']);
+    expect(v.vmagent_scrape_auth_jobs).to.deep.equal(['vminsert', 'vmselect', 'vmstorage', 'vmalert']);
+    expect([v.vmalert_http_port, v.alertmanager_http_port, v.alertmanager_cluster_port]).to.deep.equal([8880, 9093, 9094]);
+    // vmalert's rules expect every target of every scrape job
+    const targets = Object.fromEntries(Object.entries(v.vmagent_scrape_jobs as Record<string, string[]>).map(([job, t]) => [job, t.length]));
+    expect(v.vmalert_expected_targets).to.deep.equal(targets).and.include({ vmalert: 2, alertmanager: 2 });
+    expect(vars).to.not.have.any.keys('vmalert_http_port', 'alertmanager_http_port', 'alertmanager_cluster_port');
+    expect(vars.firewall_group_rules).to.not.have.any.keys('vmalert', 'alertmanager');
   });
 
   it('takes ports, versions and URLs from the settings', () => {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { COMPONENTS, GROUPS, seedSize } from '../scripts/lib/components.js';
 import { generateVars } from '../scripts/lib/inventory/read.js';
 import yaml from 'js-yaml';
 import {
@@ -47,10 +48,18 @@ describe('lab topology', () => {
   });
 
   it('sizes each group as the seed architecture', () => {
-    const sizes = Object.fromEntries(labGroups.map((g) => [g, hostsInGroup(g).length]));
-    expect(sizes).to.deep.equal({
-      vmstorage: 3, vminsert: 2, vmselect: 2, lb_insert: 2, lb_select: 2, vmagent: 3, grafana: 1, vmalert: 2, alertmanager: 2, node_exporter: 17,
-    });
+    expect([...labGroups].sort()).to.deep.equal([...GROUPS].sort());
+    for (const group of labGroups) {
+      const lab = COMPONENTS[group].lab;
+      const size = lab === 'every host' ? labHosts.length : seedSize(typeof lab === 'object' && 'on' in lab ? lab.on : group);
+      expect(hostsInGroup(group).length, group).to.equal(size);
+    }
+    expect([hostsInGroup('vmstorage').length, hostsInGroup('vmagent').length, hostsInGroup('grafana').length]).to.deep.equal([3, 3, 1]);
+    // the HA alerting pair: each of its hosts runs vmalert and alertmanager
+    expect(hostsInGroup('alertmanager').map((h) => [h.name, h.address, h.groups])).to.deep.equal([
+      ['alert-1', '10.213.0.81', ['vmalert', 'alertmanager', 'node_exporter']],
+      ['alert-2', '10.213.0.82', ['vmalert', 'alertmanager', 'node_exporter']],
+    ]);
   });
 
   it('places hosts on their documented addresses', () => {

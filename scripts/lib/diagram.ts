@@ -1,6 +1,7 @@
 // The topology diagram of an inventory (`npm run diagram`): a model of what the inventory deploys,
 // taken from the generated vars (deriveVars, so it is what Ansible deploys), and its Graphviz DOT
 // text. Pure and deterministic; scripts/diagram.ts renders the DOT to SVG.
+import { TIERS } from './components.js';
 import type { InventoryModel } from './inventory/model.js';
 import type { GroupName } from './inventory/schema.js';
 import { durationMs, memberNumsForKey, shardKey, shardLabels } from './scrape-shard.js';
@@ -53,9 +54,6 @@ export interface Topology {
   };
 }
 
-/** Tiers in the order data flows: scrapers, write path, storage, read path, dashboards. */
-export const TIER_ORDER: readonly GroupName[] = ['vmagent', 'lb_insert', 'vminsert', 'vmstorage', 'vmselect', 'lb_select', 'grafana'];
-
 const TIER_TITLE: Record<string, string> = {
   vmagent: 'vmagent (scrape cluster)',
   lb_insert: 'write load balancers (nginx)',
@@ -85,7 +83,7 @@ export function topologyFromInventory(model: InventoryModel, vars: Record<string
     lb_select: [`${p.lb_select} ${s.tlsEnabled ? 'https' : 'http'}`],
     grafana: [`${p.grafana} http`],
   };
-  const tiers = TIER_ORDER.filter((group) => model.members[group].length > 0).map((group) => ({
+  const tiers = TIERS.filter((group) => model.members[group].length > 0).map((group) => ({
     group,
     hosts: model.members[group].map((h) => ({ name: h.name, address: h.address ?? '?' })),
     ports: tierPorts[group] ?? [],
@@ -99,7 +97,7 @@ export function topologyFromInventory(model: InventoryModel, vars: Record<string
   const metricsKey = s.componentSecrets.vmha_metrics_auth_key;
   const intervalMs = durationMs(s.scrapeInterval);
   const hostOf = new Map<string, string>();
-  for (const group of [...TIER_ORDER, 'node_exporter' as GroupName]) {
+  for (const group of [...TIERS, 'node_exporter' as GroupName]) {
     for (const h of model.members[group]) if (h.address && !hostOf.has(h.address)) hostOf.set(h.address, h.name);
   }
   const targets: DiagramTarget[] = [];

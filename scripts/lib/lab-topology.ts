@@ -4,6 +4,7 @@
 // (VMHA_LAB_HOSTS, the seed topology when unset).
 
 import { createHash } from 'node:crypto';
+import { COMPONENTS, GROUPS, seedSize } from './components.js';
 import { DEFAULT_PORTS, type GroupName, type VmhaPorts } from './inventory/schema.js';
 import { SEED_SIZES } from './inventory/synthetic.js';
 
@@ -33,21 +34,24 @@ export const labNetwork: LabNetwork = {
 /** Docker label on everything the lab creates, so `lab down` removes only its own things. */
 export const labLabel = 'vmha.lab';
 
-/** Every component group, in deploy order; the seed size of each (SEED_SIZES) and its first host octet. */
-const seedGroups: ReadonlyArray<{ group: Exclude<LabGroup, 'node_exporter' | 'alertmanager'>; prefix: string; count: number; firstOctet: number }> = [
-  { group: 'vmstorage', prefix: 'vmstorage', count: SEED_SIZES.vmstorage, firstOctet: 11 },
-  { group: 'vminsert', prefix: 'vminsert', count: SEED_SIZES.vminsert, firstOctet: 21 },
-  { group: 'vmselect', prefix: 'vmselect', count: SEED_SIZES.vmselect, firstOctet: 31 },
-  { group: 'lb_insert', prefix: 'lb-insert', count: SEED_SIZES.lb_insert, firstOctet: 41 },
-  { group: 'lb_select', prefix: 'lb-select', count: SEED_SIZES.lb_select, firstOctet: 51 },
-  { group: 'vmagent', prefix: 'vmagent', count: SEED_SIZES.vmagent, firstOctet: 61 },
-  { group: 'grafana', prefix: 'grafana', count: SEED_SIZES.grafana, firstOctet: 71 },
-  // the HA alerting pair: each host runs vmalert and alertmanager (both groups, see below)
-  { group: 'vmalert', prefix: 'alert', count: 2, firstOctet: 81 },
-];
+type OwnHosts = { group: LabGroup; prefix: string; count: number; firstOctet: number };
+
+/** The groups with lab hosts of their own, in address order, each at its seed size. */
+const seedGroups: readonly OwnHosts[] = GROUPS.flatMap((group): OwnHosts[] => {
+  const lab = COMPONENTS[group].lab;
+  return typeof lab === 'object' && 'prefix' in lab ? [{ group, ...lab, count: seedSize(group) }] : [];
+}).sort((a, b) => a.firstOctet - b.firstOctet);
 
 /** Groups that share the hosts of a seed group in the lab: {extra group: seed group}. */
-const sharedGroups: Readonly<Partial<Record<LabGroup, LabGroup>>> = { alertmanager: 'vmalert' };
+const sharedGroups: Readonly<Partial<Record<LabGroup, LabGroup>>> = Object.fromEntries(
+  GROUPS.flatMap((group): [LabGroup, LabGroup][] => {
+    const lab = COMPONENTS[group].lab;
+    return typeof lab === 'object' && 'on' in lab ? [[group, lab.on]] : [];
+  }),
+);
+
+/** Groups every lab host is in. */
+const everyHostGroups = GROUPS.filter((group) => COMPONENTS[group].lab === 'every host');
 
 const subnetBase = labNetwork.subnet.replace(/\.0\/24$/, '');
 
@@ -55,7 +59,7 @@ function groupHosts(group: LabGroup, prefix: string, count: number, firstOctet: 
   return Array.from({ length: count }, (_, i) => ({
     name: `${prefix}-${i + 1}`,
     address: `${subnetBase}.${firstOctet + i}`,
-    groups: [group, ...(Object.keys(sharedGroups) as LabGroup[]).filter((extra) => sharedGroups[extra] === group), 'node_exporter'],
+    groups: [group, ...(Object.keys(sharedGroups) as LabGroup[]).filter((extra) => sharedGroups[extra] === group), ...everyHostGroups],
   }));
 }
 
@@ -101,7 +105,7 @@ export function labSizeFromEnv(value: string | undefined): number {
 export const labHosts: readonly LabHost[] = labHostsOfSize(labSizeFromEnv(process.env.VMHA_LAB_HOSTS));
 
 /** Every group of the inventory contract, in a stable order. */
-export const labGroups: readonly LabGroup[] = [...seedGroups.map((g) => g.group), ...(Object.keys(sharedGroups) as LabGroup[]), 'node_exporter'];
+export const labGroups: readonly LabGroup[] = [...seedGroups.map((g) => g.group), ...(Object.keys(sharedGroups) as LabGroup[]), ...everyHostGroups];
 
 /** The lab host that runs the alert witness: a small webhook receiver (scripts/verify/alert-witness.ts). */
 export const labAlertWitness = { host: 'grafana-1', port: 9095, path: '/alerts' } as const;

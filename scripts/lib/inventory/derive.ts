@@ -1,6 +1,7 @@
 // Derives every role variable from a valid inventory model (the generated vars contract in
 // DEVELOPERS.md) and renders group_vars/all/zz-generated.yml. Pure and deterministic.
 import yaml from 'js-yaml';
+import { COMPONENTS, GROUP_PORTS, GROUPS, PORTS, type PortKey } from '../components.js';
 import type { BackupSettings, HostModel, InventoryModel } from './model.js';
 import type { ComponentSecretKey, GroupName } from './schema.js';
 
@@ -58,6 +59,36 @@ export function deriveBackupVars(b: BackupSettings, vmstorageHttpPort: number, a
   };
 }
 
+/** Name order, the optional groups after the others: the order vmagent_scrape_auth_jobs has always had. */
+const requiredFirst = (a: GroupName, b: GroupName) =>
+  Number(!!COMPONENTS[a].optional) - Number(!!COMPONENTS[b].optional) || (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * What the components table gives the deployed groups (every required one, an optional one when
+ * present): each port's variable, the firewall rules of each group's ports, the vmagent scrape
+ * jobs and those of them that need the metrics key.
+ */
+function deriveGroupTables(model: InventoryModel) {
+  const { members } = model;
+  const p = model.settings.ports;
+  const deployed = GROUPS.filter((g) => !COMPONENTS[g].optional || model.presentGroups.has(g));
+  const ports = deployed.flatMap((g) => GROUP_PORTS[g]);
+  const rule = (key: PortKey) => {
+    const from = PORTS[key].from;
+    return { port: p[key], sources: from === 'any' ? [ANY_SOURCE] : addressSet(...from.map((g) => members[g])) };
+  };
+  const scraped = ports.filter((key) => PORTS[key].scrape !== undefined);
+  return {
+    portVars: Object.fromEntries(ports.flatMap((key) => {
+      const name = PORTS[key].var;
+      return name ? [[name, p[key]] as const] : [];
+    })),
+    firewallRules: Object.fromEntries(deployed.map((g) => [g, GROUP_PORTS[g].map(rule)] as const)),
+    scrapeJobs: Object.fromEntries(scraped.map((key) => [PORTS[key].group, endpoints(members[PORTS[key].group], p[key])] as const)),
+    scrapeAuthJobs: scraped.filter((key) => PORTS[key].scrape === 'metrics key').map((key) => PORTS[key].group).sort(requiredFirst),
+  };
+}
+
 /** -httpAuth.username of vminsert, vmselect and vmstorage (the password is the secret). */
 export const COMPONENT_USERNAME = 'vmha';
 
@@ -69,6 +100,8 @@ export function deriveVars(model: InventoryModel): Record<string, unknown> {
   const cred = (key: string) => (auth ? jinja(key) : '');
   const writeName = s.writeDnsName!;
   const readName = s.readDnsName!;
+
+  const tables = deriveGroupTables(model);
 
   const memberNums: Record<string, number> = {};
   const agents = members.vmagent;
@@ -109,9 +142,6 @@ export function deriveVars(model: InventoryModel): Record<string, unknown> {
 
     vmstorage_retention_period: toVictoriaMetricsRetention(s.retention),
     vmstorage_dedup_min_scrape_interval: s.dedupInterval,
-    vmstorage_vminsert_port: p.vmstorage_insert,
-    vmstorage_vmselect_port: p.vmstorage_select,
-    vmstorage_http_port: p.vmstorage_http,
     vmstorage_http_auth_username: auth ? COMPONENT_USERNAME : '',
     vmstorage_auth_secrets: secrets({
       'httpAuth.password': 'vmha_vmstorage_password',
@@ -124,14 +154,12 @@ export function deriveVars(model: InventoryModel): Record<string, unknown> {
 
     vminsert_storage_nodes: endpoints(members.vmstorage, p.vmstorage_insert),
     vminsert_replication_factor: s.replicationFactor,
-    vminsert_http_port: p.vminsert_http,
     vminsert_http_auth_username: auth ? COMPONENT_USERNAME : '',
     vminsert_auth_secrets: secrets({ 'httpAuth.password': 'vmha_vminsert_password', ...common }),
 
     vmselect_storage_nodes: endpoints(members.vmstorage, p.vmstorage_select),
     vmselect_replication_factor: s.replicationFactor,
     vmselect_dedup_min_scrape_interval: s.dedupInterval,
-    vmselect_http_port: p.vmselect_http,
     vmselect_http_auth_username: auth ? COMPONENT_USERNAME : '',
     vmselect_auth_secrets: secrets({
       'httpAuth.password': 'vmha_vmselect_password',
@@ -150,19 +178,10 @@ export function deriveVars(model: InventoryModel): Record<string, unknown> {
     vmagent_cluster_member_nums: memberNums,
     vmagent_cluster_replication_factor: 2,
     vmagent_scrape_interval: s.scrapeInterval,
-    vmagent_http_port: p.vmagent_http,
     // the cluster components' /metrics need -metricsAuthKey (passed as the authKey parameter)
     vmagent_scrape_auth_key: cred('vmha_metrics_auth_key'),
-    vmagent_scrape_auth_jobs: auth ? ['vminsert', 'vmselect', 'vmstorage'] : [],
-    vmagent_scrape_jobs: {
-      node_exporter: endpoints(members.node_exporter, p.node_exporter),
-      vmstorage: endpoints(members.vmstorage, p.vmstorage_http),
-      vminsert: endpoints(members.vminsert, p.vminsert_http),
-      vmselect: endpoints(members.vmselect, p.vmselect_http),
-      vmagent: endpoints(agents, p.vmagent_http),
-    },
-
-    node_exporter_port: p.node_exporter,
+    vmagent_scrape_auth_jobs: auth ? tables.scrapeAuthJobs : [],
+    vmagent_scrape_jobs: tables.scrapeJobs,
 
     nginx_lb_auth_enabled: auth,
     nginx_lb_tls_enabled: s.tlsEnabled,
@@ -185,51 +204,30 @@ export function deriveVars(model: InventoryModel): Record<string, unknown> {
     grafana_datasource_basic_auth: auth,
     grafana_scrape_interval: s.scrapeInterval,
     grafana_datasource_tls_ca_file: s.tlsEnabled ? (s.tlsCaFile ?? '') : '',
-    grafana_http_port: p.grafana,
 
     firewall_enabled: s.firewallEnabled,
-    firewall_group_rules: {
-      vmstorage: [
-        { port: p.vmstorage_insert, sources: addressSet(members.vminsert) },
-        { port: p.vmstorage_select, sources: addressSet(members.vmselect) },
-        // vmstorage's HTTP port serves only /metrics (and admin APIs, used on the host itself)
-        { port: p.vmstorage_http, sources: addressSet(agents) },
-      ],
-      vminsert: [{ port: p.vminsert_http, sources: addressSet(members.lb_insert, agents) }],
-      vmselect: [{ port: p.vmselect_http, sources: addressSet(members.lb_select, agents) }],
-      vmagent: [{ port: p.vmagent_http, sources: addressSet(agents) }],
-      node_exporter: [{ port: p.node_exporter, sources: addressSet(agents) }],
-      lb_insert: [{ port: p.lb_insert, sources: [ANY_SOURCE] }],
-      lb_select: [{ port: p.lb_select, sources: [ANY_SOURCE] }],
-      grafana: [{ port: p.grafana, sources: [ANY_SOURCE] }],
-    },
+    firewall_group_rules: tables.firewallRules,
+    ...tables.portVars,
   };
   if (s.backup) Object.assign(vars, deriveBackupVars(s.backup, p.vmstorage_http, auth));
   if (s.grafanaPackageUrl !== undefined) vars.grafana_package_url = s.grafanaPackageUrl;
   if (s.grafanaPackageSha256 !== undefined) vars.grafana_package_sha256 = s.grafanaPackageSha256.toLowerCase();
-  if (model.presentGroups.has('vmalert')) Object.assign(vars, deriveAlertingVars(model, vars));
+  if (model.presentGroups.has('vmalert')) Object.assign(vars, deriveAlertingVars(model, tables.scrapeJobs));
   return vars;
 }
 
 /**
  * HA alerting (only when the inventory has the vmalert and alertmanager groups): both vmalerts
  * query the read DNS name and write recording rules and alert state through the write DNS name,
- * and notify every alertmanager; the alertmanagers form one gossip cluster. Also extends the
- * vmagent scrape jobs and the firewall rules computed by deriveVars.
+ * and notify every alertmanager; the alertmanagers form one gossip cluster. `scrapeJobs`: every
+ * vmagent scrape job (vmalert's rules expect each target).
  */
-function deriveAlertingVars(model: InventoryModel, base: Record<string, unknown>): Record<string, unknown> {
+function deriveAlertingVars(model: InventoryModel, scrapeJobs: Record<string, string[]>): Record<string, unknown> {
   const { settings: s, members } = model;
   const p = s.ports;
   const scheme = s.tlsEnabled ? 'https' : 'http';
   const auth = s.authEnabled;
   const cred = (key: string) => (auth ? jinja(key) : '');
-  const agents = members.vmagent;
-  const scrapeJobs = {
-    ...(base.vmagent_scrape_jobs as Record<string, string[]>),
-    vmalert: endpoints(members.vmalert, p.vmalert_http),
-    alertmanager: endpoints(members.alertmanager, p.alertmanager_http),
-  };
-  const firewall = base.firewall_group_rules as Record<string, unknown[]>;
   return {
     vmha_artifact_alertmanager_version: s.alertmanagerVersion,
     vmha_artifact_alertmanager_url: s.alertmanagerDownloadUrl,
@@ -242,7 +240,6 @@ function deriveAlertingVars(model: InventoryModel, base: Record<string, unknown>
     vmalert_remote_write_password: cred('vmha_write_password'),
     vmalert_tls_ca_file: s.tlsEnabled ? (s.tlsCaFile ?? '') : '',
     vmalert_notifier_urls: endpoints(members.alertmanager, p.alertmanager_http).map((e) => `http://${e}`),
-    vmalert_http_port: p.vmalert_http,
     vmalert_auth_secrets: auth
       ? { metricsAuthKey: jinja('vmha_metrics_auth_key'), pprofAuthKey: jinja('vmha_pprof_auth_key'), flagsAuthKey: jinja('vmha_flags_auth_key') }
       : {},
@@ -252,21 +249,8 @@ function deriveAlertingVars(model: InventoryModel, base: Record<string, unknown>
     vmalert_evaluation_interval: s.scrapeInterval,
     vmalert_tls_cert_file: s.tlsEnabled ? (s.tlsCertFile ?? '') : '',
 
-    alertmanager_http_port: p.alertmanager_http,
-    alertmanager_cluster_port: p.alertmanager_cluster,
     alertmanager_peers: endpoints(members.alertmanager, p.alertmanager_cluster),
     alertmanager_webhook_urls: s.alertWebhookUrls,
-
-    vmagent_scrape_jobs: scrapeJobs,
-    vmagent_scrape_auth_jobs: auth ? [...(base.vmagent_scrape_auth_jobs as string[]), 'vmalert'] : [],
-    firewall_group_rules: {
-      ...firewall,
-      vmalert: [{ port: p.vmalert_http, sources: addressSet(agents) }],
-      alertmanager: [
-        { port: p.alertmanager_http, sources: addressSet(members.vmalert, members.alertmanager, agents) },
-        { port: p.alertmanager_cluster, sources: addressSet(members.alertmanager) },
-      ],
-    },
   };
 }
 

@@ -1,37 +1,12 @@
-// What the inventory rules share: group sizes and ports, duration and retention parsing, password
+// What the inventory rules share: group sizes, duration and retention parsing, password
 // strength, secret resolution. The rules themselves are the registry in rules/ (checkRules). Pure.
 import type { Finding, HostModel, InventoryModel } from './model.js';
-import { COMPONENT_SECRET_KEYS, CREDENTIAL_KEYS, DEFAULT_PORTS, GROUPS, IPV4_PATTERN, OPTIONAL_GROUPS, type GroupName, type VmhaPorts } from './schema.js';
+import { COMPONENTS, mapTable } from '../components.js';
+import { COMPONENT_SECRET_KEYS, IPV4_PATTERN, type GroupName } from './schema.js';
 import { VAULT_PREFIX } from './yaml-source.js';
 
 /** Minimum members of every group (HA: each tier survives the loss of one host). */
-export const MIN_GROUP_SIZE: Record<GroupName, number> = {
-  vmstorage: 2,
-  vminsert: 2,
-  vmselect: 2,
-  vmagent: 2,
-  lb_insert: 2,
-  lb_select: 2,
-  node_exporter: 1,
-  grafana: 1,
-  // optional groups (OPTIONAL_GROUPS): when present, a pair
-  vmalert: 2,
-  alertmanager: 2,
-};
-
-/** The ports each group's component listens on (keys of vmha_ports). */
-export const GROUP_PORTS: Record<GroupName, (keyof VmhaPorts)[]> = {
-  vmstorage: ['vmstorage_insert', 'vmstorage_select', 'vmstorage_http'],
-  vminsert: ['vminsert_http'],
-  vmselect: ['vmselect_http'],
-  vmagent: ['vmagent_http'],
-  lb_insert: ['lb_insert'],
-  lb_select: ['lb_select'],
-  node_exporter: ['node_exporter'],
-  grafana: ['grafana'],
-  vmalert: ['vmalert_http'],
-  alertmanager: ['alertmanager_http', 'alertmanager_cluster'],
-};
+export const MIN_GROUP_SIZE: Record<GroupName, number> = mapTable(COMPONENTS, (c) => c.minSize);
 
 export const MIN_PASSWORD_LENGTH = 16;
 const WEAK_WORDS = [

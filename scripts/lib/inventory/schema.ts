@@ -3,23 +3,12 @@
 // `schemas/*.schema.json` are rendered from these objects (`npm run generate -- --schemas`);
 // a unit test fails when the committed files differ.
 import type { JSONSchemaType } from 'ajv';
+import { COMPONENTS, GROUPS, mapTable, PORTS, type GroupName, type PortKey } from '../components.js';
 
-export const GROUPS = [
-  'vmstorage',
-  'vminsert',
-  'vmselect',
-  'vmagent',
-  'lb_insert',
-  'lb_select',
-  'node_exporter',
-  'grafana',
-  'vmalert',
-  'alertmanager',
-] as const;
-export type GroupName = (typeof GROUPS)[number];
+export { GROUPS, type GroupName } from '../components.js';
 
-/** Groups an inventory may leave out: without them no alerting is deployed (both or neither). */
-export const OPTIONAL_GROUPS: readonly GroupName[] = ['vmalert', 'alertmanager'];
+/** Groups an inventory may leave out. */
+export const OPTIONAL_GROUPS: readonly GroupName[] = GROUPS.filter((g) => COMPONENTS[g].optional);
 
 /** Connection variables Ansible understands; allowed on hosts and in group `vars`. */
 export interface ConnectionVars {
@@ -51,53 +40,9 @@ export interface HostsFile {
   };
 }
 
-export interface VmhaPorts {
-  vmstorage_insert: number;
-  vmstorage_select: number;
-  vmstorage_http: number;
-  vminsert_http: number;
-  vmselect_http: number;
-  vmagent_http: number;
-  node_exporter: number;
-  lb_insert: number;
-  lb_select: number;
-  grafana: number;
-  vmalert_http: number;
-  alertmanager_http: number;
-  alertmanager_cluster: number;
-}
+export type VmhaPorts = Record<PortKey, number>;
 
-export const DEFAULT_PORTS: VmhaPorts = {
-  vmstorage_insert: 8400,
-  vmstorage_select: 8401,
-  vmstorage_http: 8482,
-  vminsert_http: 8480,
-  vmselect_http: 8481,
-  vmagent_http: 8429,
-  node_exporter: 9100,
-  lb_insert: 8480,
-  lb_select: 8481,
-  grafana: 3000,
-  vmalert_http: 8880,
-  alertmanager_http: 9093,
-  alertmanager_cluster: 9094,
-};
-
-const PORT_DESCRIPTIONS: Record<keyof VmhaPorts, string> = {
-  vmstorage_insert: 'vmstorage port vminsert writes to (-vminsertAddr)',
-  vmstorage_select: 'vmstorage port vmselect reads from (-vmselectAddr)',
-  vmstorage_http: 'vmstorage HTTP port (/metrics, -httpListenAddr)',
-  vminsert_http: 'vminsert HTTP port the write load balancers forward to',
-  vmselect_http: 'vmselect HTTP port the read load balancers forward to',
-  vmagent_http: 'vmagent HTTP port (/metrics)',
-  node_exporter: 'node_exporter port (/metrics)',
-  lb_insert: 'port the write load balancers listen on (write DNS name)',
-  lb_select: 'port the read load balancers listen on (read DNS name)',
-  grafana: 'Grafana HTTP port',
-  vmalert_http: 'vmalert HTTP port (/metrics, rules and alerts API)',
-  alertmanager_http: 'Alertmanager HTTP port (vmalert sends alerts here)',
-  alertmanager_cluster: 'Alertmanager cluster (gossip) port, TCP and UDP, between the alertmanagers',
-};
+export const DEFAULT_PORTS: VmhaPorts = mapTable(PORTS, (port) => port.default);
 
 export interface ClusterSettings {
   vmha_version?: string;
@@ -249,7 +194,7 @@ const hostVarsSchema = {
   },
 } as const;
 
-// One shared definition for the eight groups: ajv compiles it once (the 10,000-host benchmark
+// One shared definition for every group: ajv compiles it once (the 10,000-host benchmark
 // starts faster) and the JSON file stays short.
 const groupDefinition =
   ({
@@ -313,18 +258,7 @@ export const hostsSchema: JSONSchemaType<HostsFile> = {
           description: 'the vmha groups',
           additionalProperties: false,
           required: [],
-          properties: {
-            vmstorage: groupRef('vmstorage'),
-            vminsert: groupRef('vminsert'),
-            vmselect: groupRef('vmselect'),
-            vmagent: groupRef('vmagent'),
-            lb_insert: groupRef('lb_insert'),
-            lb_select: groupRef('lb_select'),
-            node_exporter: groupRef('node_exporter'),
-            grafana: groupRef('grafana'),
-            vmalert: groupRef('vmalert'),
-            alertmanager: groupRef('alertmanager'),
-          },
+          properties: mapTable(COMPONENTS, (_, group) => groupRef(group)),
         },
         vars: { ...connectionVarsSchema, nullable: true as const },
       },
@@ -332,18 +266,14 @@ export const hostsSchema: JSONSchemaType<HostsFile> = {
   },
 };
 
-const portsProperties = Object.fromEntries(
-  (Object.keys(DEFAULT_PORTS) as (keyof VmhaPorts)[]).map((k) => [
-    k,
-    {
-      type: 'integer',
-      minimum: 1,
-      maximum: 65535,
-      nullable: true,
-      description: `${PORT_DESCRIPTIONS[k]} (default ${DEFAULT_PORTS[k]})`,
-    },
-  ]),
-) as unknown as JSONSchemaType<Partial<VmhaPorts>>['properties'];
+// built per port, so ajv's JSONSchemaType cannot follow it: cast once here
+const portsProperties = mapTable(PORTS, (p) => ({
+  type: 'integer',
+  minimum: 1,
+  maximum: 65535,
+  nullable: true,
+  description: `${p.description} (default ${p.default})`,
+})) as unknown as JSONSchemaType<Partial<VmhaPorts>>['properties'];
 
 export const RETENTION_PATTERN = '^[1-9][0-9]*(h|d|w|M|y)$';
 export const DURATION_PATTERN = '^[1-9][0-9]*(ms|s|m|h)$';

@@ -1,27 +1,22 @@
 // Builds synthetic inventories (hosts.yml and vmha.yml texts) of any size, for tests and the
 // benchmark. Pure.
-import { COMPONENT_SECRET_KEYS, type GroupName } from './schema.js';
+import { seedSize, TIERS, type OptionalGroup, type TierGroup } from '../components.js';
+import { COMPONENT_SECRET_KEYS } from './schema.js';
 
-export type GroupSizes = Record<Exclude<GroupName, 'node_exporter' | 'vmalert' | 'alertmanager'>, number> &
-  Partial<Record<'vmalert' | 'alertmanager', number>>;
+/** Hosts per group: every tier, an optional group when wanted (node_exporter is every host). */
+export type GroupSizes = Record<TierGroup, number> & Partial<Record<OptionalGroup, number>>;
 
-export const SEED_SIZES: GroupSizes = {
-  vmagent: 3,
-  lb_insert: 2,
-  vminsert: 2,
-  vmstorage: 3,
-  vmselect: 2,
-  lb_select: 2,
-  grafana: 1,
-};
+/** The seed topology's tiers, in the order data flows. */
+export const SEED_SIZES: GroupSizes = Object.fromEntries(TIERS.map((g) => [g, seedSize(g)])) as Record<TierGroup, number>;
 
 /** Spreads `total` hosts over the groups like a large site (most hosts store data). */
 export function sizesForTotal(total: number): GroupSizes {
-  const fixed = { vmagent: 100, lb_insert: 50, lb_select: 50, grafana: 10 };
   const rest = Math.max(total - 210, 15);
   const vminsert = Math.max(2, Math.floor(rest * 0.2));
   const vmselect = Math.max(2, Math.floor(rest * 0.2));
-  return { ...fixed, vminsert, vmselect, vmstorage: rest - vminsert - vmselect };
+  const spread = { vmagent: 100, lb_insert: 50, lb_select: 50, grafana: 10, vminsert, vmselect, vmstorage: rest - vminsert - vmselect };
+  // the spread's sizes in its order; a tier it does not size keeps its seed size
+  return { ...spread, ...SEED_SIZES, ...spread };
 }
 
 /** The i-th address in 10.0.0.0/8, skipping .0 and .255 host parts. */

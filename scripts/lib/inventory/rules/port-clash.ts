@@ -1,7 +1,8 @@
 // Inventory rule `port-clash`: no two components on one host listen on the same port.
 // no two components on one host listen on the same port
 import type { HostModel } from '../model.js';
-import { GROUP_PORTS, listSome } from '../rules.js';
+import { GROUP_PORTS } from '../../components.js';
+import { listSome } from '../rules.js';
 import { GROUPS, type VmhaPorts } from '../schema.js';
 import type { Rule } from './context.js';
 

@@ -1,7 +1,8 @@
 // Inventory rule `port-ssh-clash`: no component port on a host's SSH port.
 // no component port on a host's SSH port
 import type { HostModel } from '../model.js';
-import { GROUP_PORTS, listSome } from '../rules.js';
+import { GROUP_PORTS } from '../../components.js';
+import { listSome } from '../rules.js';
 import { DEFAULT_PORTS, GROUPS, type VmhaPorts } from '../schema.js';
 import type { Rule } from './context.js';
 
