@@ -132,6 +132,17 @@ describe('inventory generate', () => {
     expect(v.vmalert_expected_targets).to.deep.equal(targets).and.include({ vmalert: 2, alertmanager: 2 });
     expect(vars).to.not.have.any.keys('vmalert_http_port', 'alertmanager_http_port', 'alertmanager_cluster_port');
     expect(vars.firewall_group_rules).to.not.have.any.keys('vmalert', 'alertmanager');
+    expect(v.vmha_group_services.alertmanager).to.deep.equal({ unit: 'alertmanager', role: 'alertmanager', url: 'http://127.0.0.1:9093/-/ready' });
+    expect(vars.vmha_group_services).to.not.have.any.keys('vmalert', 'alertmanager');
+  });
+
+  it('names the unit, role and health URL service_health checks for each group', () => {
+    const services = vars.vmha_group_services as Record<string, { unit: string; role: string; url: string }>;
+    expect(services.vmstorage).to.deep.equal({ unit: 'vmstorage', role: 'vmstorage', url: 'http://127.0.0.1:8482/health' });
+    expect(services.node_exporter).to.deep.equal({ unit: 'node_exporter', role: 'node_exporter', url: 'http://127.0.0.1:9100/' });
+    expect(services.lb_select).to.deep.equal({ unit: 'nginx', role: 'nginx_lb', url: '' });
+    expect(services.grafana).to.deep.equal({ unit: 'grafana-server', role: 'grafana', url: 'http://127.0.0.1:3000/api/health' });
+    expect(Object.keys(services)).to.have.length(8);
   });
 
   it('takes ports, versions and URLs from the settings', () => {

@@ -20,6 +20,9 @@ interface GroupSpec<G extends string> {
   readonly tier?: number;
   /** The group's lab hosts: its own (`<prefix>-N` from 10.213.0.<firstOctet>), another group's, or every host. */
   readonly lab: { readonly prefix: string; readonly firstOctet: number } | { readonly on: G } | 'every host';
+  /** The systemd unit the group runs and the role (= tag) that deploys it, where not the group's name. */
+  readonly unit?: string;
+  readonly role?: string;
 }
 
 /** A port of vmha_ports. `G`: the names of the groups. */
@@ -35,6 +38,8 @@ interface PortSpec<G extends string> {
   readonly from: readonly G[] | 'any';
   /** vmagent scrapes /metrics here as the job named after the group (one port a group), with the metrics key or without. */
   readonly scrape?: 'open' | 'metrics key';
+  /** The path that answers 200 here when the component is healthy (one port a group; service_health checks it). */
+  readonly health?: string;
 }
 
 // A plain `satisfies` cannot name the table's own keys (`lab.on`): the constraint does.
@@ -45,11 +50,11 @@ const TABLE = componentTable({
   vminsert: { minSize: 2, tier: 3, lab: { prefix: 'vminsert', firstOctet: 21 } },
   vmselect: { minSize: 2, tier: 5, lab: { prefix: 'vmselect', firstOctet: 31 } },
   vmagent: { minSize: 2, seed: 3, tier: 1, lab: { prefix: 'vmagent', firstOctet: 61 } },
-  lb_insert: { minSize: 2, tier: 2, lab: { prefix: 'lb-insert', firstOctet: 41 } },
-  lb_select: { minSize: 2, tier: 6, lab: { prefix: 'lb-select', firstOctet: 51 } },
+  lb_insert: { minSize: 2, tier: 2, lab: { prefix: 'lb-insert', firstOctet: 41 }, unit: 'nginx', role: 'nginx_lb' },
+  lb_select: { minSize: 2, tier: 6, lab: { prefix: 'lb-select', firstOctet: 51 }, unit: 'nginx', role: 'nginx_lb' },
   // the inventories list the other groups as its children
   node_exporter: { minSize: 1, lab: 'every host' },
-  grafana: { minSize: 1, tier: 7, lab: { prefix: 'grafana', firstOctet: 71 } },
+  grafana: { minSize: 1, tier: 7, lab: { prefix: 'grafana', firstOctet: 71 }, unit: 'grafana-server' },
   // HA alerting, both groups or neither (rule alerting-pair); each lab alert host runs both
   vmalert: { optional: true, minSize: 2, lab: { prefix: 'alert', firstOctet: 81 } },
   alertmanager: { optional: true, minSize: 2, lab: { on: 'vmalert' } },
@@ -76,23 +81,23 @@ const PORT_TABLE = {
   // to other hosts it serves only /metrics (its admin APIs are used on the host itself)
   vmstorage_http: {
     group: 'vmstorage', default: 8482, description: 'vmstorage HTTP port (/metrics, -httpListenAddr)',
-    var: 'vmstorage_http_port', from: ['vmagent'], scrape: 'metrics key',
+    var: 'vmstorage_http_port', from: ['vmagent'], scrape: 'metrics key', health: '/health',
   },
   vminsert_http: {
     group: 'vminsert', default: 8480, description: 'vminsert HTTP port the write load balancers forward to',
-    var: 'vminsert_http_port', from: ['lb_insert', 'vmagent'], scrape: 'metrics key',
+    var: 'vminsert_http_port', from: ['lb_insert', 'vmagent'], scrape: 'metrics key', health: '/health',
   },
   vmselect_http: {
     group: 'vmselect', default: 8481, description: 'vmselect HTTP port the read load balancers forward to',
-    var: 'vmselect_http_port', from: ['lb_select', 'vmagent'], scrape: 'metrics key',
+    var: 'vmselect_http_port', from: ['lb_select', 'vmagent'], scrape: 'metrics key', health: '/health',
   },
   vmagent_http: {
     group: 'vmagent', default: 8429, description: 'vmagent HTTP port (/metrics)',
-    var: 'vmagent_http_port', from: ['vmagent'], scrape: 'open',
+    var: 'vmagent_http_port', from: ['vmagent'], scrape: 'open', health: '/health',
   },
   node_exporter: {
     group: 'node_exporter', default: 9100, description: 'node_exporter port (/metrics)',
-    var: 'node_exporter_port', from: ['vmagent'], scrape: 'open',
+    var: 'node_exporter_port', from: ['vmagent'], scrape: 'open', health: '/',
   },
   // the load balancers' ports reach their role in nginx_lb_sites
   lb_insert: {
@@ -101,14 +106,16 @@ const PORT_TABLE = {
   lb_select: {
     group: 'lb_select', default: 8481, description: 'port the read load balancers listen on (read DNS name)', from: 'any',
   },
-  grafana: { group: 'grafana', default: 3000, description: 'Grafana HTTP port', var: 'grafana_http_port', from: 'any' },
+  grafana: {
+    group: 'grafana', default: 3000, description: 'Grafana HTTP port', var: 'grafana_http_port', from: 'any', health: '/api/health',
+  },
   vmalert_http: {
     group: 'vmalert', default: 8880, description: 'vmalert HTTP port (/metrics, rules and alerts API)',
-    var: 'vmalert_http_port', from: ['vmagent'], scrape: 'metrics key',
+    var: 'vmalert_http_port', from: ['vmagent'], scrape: 'metrics key', health: '/health',
   },
   alertmanager_http: {
     group: 'alertmanager', default: 9093, description: 'Alertmanager HTTP port (vmalert sends alerts here)',
-    var: 'alertmanager_http_port', from: ['vmalert', 'alertmanager', 'vmagent'], scrape: 'open',
+    var: 'alertmanager_http_port', from: ['vmalert', 'alertmanager', 'vmagent'], scrape: 'open', health: '/-/ready',
   },
   alertmanager_cluster: {
     group: 'alertmanager', default: 9094,

@@ -66,7 +66,8 @@ const requiredFirst = (a: GroupName, b: GroupName) =>
 /**
  * What the components table gives the deployed groups (every required one, an optional one when
  * present): each port's variable, the firewall rules of each group's ports, the vmagent scrape
- * jobs and those of them that need the metrics key.
+ * jobs and those of them that need the metrics key, and the unit, role and health URL that
+ * service_health checks.
  */
 function deriveGroupTables(model: InventoryModel) {
   const { members } = model;
@@ -86,6 +87,11 @@ function deriveGroupTables(model: InventoryModel) {
     firewallRules: Object.fromEntries(deployed.map((g) => [g, GROUP_PORTS[g].map(rule)] as const)),
     scrapeJobs: Object.fromEntries(scraped.map((key) => [PORTS[key].group, endpoints(members[PORTS[key].group], p[key])] as const)),
     scrapeAuthJobs: scraped.filter((key) => PORTS[key].scrape === 'metrics key').map((key) => PORTS[key].group).sort(requiredFirst),
+    services: Object.fromEntries(deployed.map((g) => {
+      const healthPort = GROUP_PORTS[g].find((key) => PORTS[key].health !== undefined);
+      const url = healthPort ? `http://127.0.0.1:${p[healthPort]}${PORTS[healthPort].health!}` : '';
+      return [g, { unit: COMPONENTS[g].unit ?? g, role: COMPONENTS[g].role ?? g, url }] as const;
+    })),
   };
 }
 
@@ -207,6 +213,7 @@ export function deriveVars(model: InventoryModel): Record<string, unknown> {
 
     firewall_enabled: s.firewallEnabled,
     firewall_group_rules: tables.firewallRules,
+    vmha_group_services: tables.services,
     ...tables.portVars,
   };
   if (s.backup) Object.assign(vars, deriveBackupVars(s.backup, p.vmstorage_http, auth));
