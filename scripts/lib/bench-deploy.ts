@@ -390,8 +390,8 @@ export function renderDeployBench(bench: DeployBench): string {
     '',
     '## Cold deploy and no-change re-run per size',
     '',
-    'The re-run is a plain `site.yml`: hosts exactly as their last complete deploy left them skip the deploy plays (role deploy_record) ' +
-      'and only the health check runs on them. "Every role" is the same run with `VMHA_CONVERGE_ALL=true`: every role on every host, as before the record.',
+    'The re-run is a plain `site.yml`: hosts exactly as their last complete deploy left them, and healthy, skip the deploy plays and the ' +
+      'final health check (role deploy_record); the one task on such a host is the record check, which checks its health too. "Every role" is the same run with `VMHA_CONVERGE_ALL=true`: every role on every host, as before the record.',
     '',
     '| hosts | lab up (s) | site.yml cold (s) | cold deploy (s) | re-run (s) | hosts deployed on re-run | re-run, every role (s) | tasks per host, cold (median, max) | tasks per host, re-run (median, max) | tasks per host, every role (median, max) | changed hosts on re-runs |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
