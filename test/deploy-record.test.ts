@@ -15,16 +15,15 @@ const ROLE = 'ansible/roles/deploy_record';
 const MODULE_UTILS = 'import vmha_unit_health as health';
 
 // Stand-ins for the host: `systemctl show` prints a block per unit from a.units ({unit: [state,
-// restarts before, restarts after]}); a health URL answers a.urls[url] (null is 200). a.clock moves on
-// by 2 s each sleep.
+// restarts at the first read, restarts at later reads]}; a.reads says how many reads this process
+// comes after: the record's read is the first, a later check's the second); a health URL answers
+// a.urls[url] (null is 200). a.clock moves on by 2 s each sleep.
 const HOST = [
   'a = json.loads(sys.argv[1])',
-  'reads = []',
-  'class Done: pass',
-  'def run(argv, **kw):',
-  '    reads.append(1); d = Done()',
-  '    d.stdout = "\\n\\n".join("Id=%s\\nLoadState=%s\\nActiveState=%s\\nSubState=x\\nNRestarts=%s" % (u, "not-found" if s == "missing" else "loaded", s, r[len(reads) - 1]) for u in argv[3:] for s, *r in [a["units"][u]])',
-  '    return d',
+  'reads = [a.get("reads", 0)]',
+  'def show(units):',
+  '    i = min(reads[0], 1); reads[0] += 1',
+  '    return health.parse_show("\\n\\n".join("Id=%s\\nLoadState=%s\\nActiveState=%s\\nSubState=x\\nNRestarts=%s" % (u, "not-found" if s == "missing" else "loaded", s, r[i]) for u in units for s, *r in [a["units"][u]]))',
   'now = [0]',
   'def probe(url): return a["urls"].get(url)',
   'def sleep(s): now[0] += s',
@@ -44,22 +43,24 @@ type Urls = Record<string, string | null>;
 
 function check(recordPath: string, units: Units = {}, urls: Urls = {}, fingerprint = 'f1'): CheckResult {
   return python(
-    [MODULE_UTILS, HOST, 'from vmha_deploy_record import check', 'print(json.dumps(check(a["path"], a["fp"], run=run, probe=probe)))'].join('\n'),
-    { path: recordPath, fp: fingerprint, units, urls },
+    [MODULE_UTILS, HOST, 'from vmha_deploy_record import check', 'print(json.dumps(check(a["path"], a["fp"], show=show, probe=probe)))'].join('\n'),
+    { path: recordPath, fp: fingerprint, units, urls, reads: 1 },
   ) as CheckResult;
 }
 
-function record(recordPath: string, watched: string[], units: string[] = [], fingerprint = 'f1', urls: string[] = []): boolean {
+// The record is written with the units' first read (units not given are active, never restarted).
+function record(recordPath: string, watched: string[], units: string[] | Units = [], fingerprint = 'f1', urls: string[] = []): boolean {
+  const states: Units = Array.isArray(units) ? Object.fromEntries(units.map((u) => [u, ['active', 0, 0]])) : units;
   return python(
-    [MODULE_UTILS, 'from vmha_deploy_record import record', 'a = json.loads(sys.argv[1])',
-      'print(json.dumps(record(a["path"], a["fp"], a["watched"], a["units"], a["urls"])))'].join('\n'),
-    { path: recordPath, fp: fingerprint, watched, units, urls },
+    [MODULE_UTILS, HOST, 'from vmha_deploy_record import record',
+      'print(json.dumps(record(a["path"], a["fp"], a["watched"], list(a["units"]), a["urls"], show=show)))'].join('\n'),
+    { path: recordPath, fp: fingerprint, watched, units: states, urls },
   ) as boolean;
 }
 
 function healthProblems(units: Units, urls: Urls, waitSeconds: number): { problems: string[]; waited: number } {
   return python(
-    [MODULE_UTILS, HOST, 'p = health.health_problems(list(a["units"]), list(a["urls"]), a["wait"], run, probe, sleep, lambda: now[0])',
+    [MODULE_UTILS, HOST, 'p = health.health_problems(list(a["units"]), list(a["urls"]), a["wait"], show, probe=probe, sleep=sleep, clock=lambda: now[0])',
       'print(json.dumps({"problems": p, "waited": now[0]}))'].join('\n'),
     { units, urls, wait: waitSeconds },
   ) as { problems: string[]; waited: number };
@@ -100,8 +101,8 @@ describe('deploy_record: a host compared with the record of its last complete de
   });
 
   it('an untouched, healthy host of the same fingerprint is current', () => {
-    record(recordPath, watched(), ['vminsert.service', 'vmha-firewall.service'], 'f1', ['http://127.0.0.1:8480/health']);
     const healthy: Units = { 'vminsert.service': ['active', 0, 0], 'vmha-firewall.service': ['active', 1, 1] };
+    record(recordPath, watched(), healthy, 'f1', ['http://127.0.0.1:8480/health']);
     expect(check(recordPath, healthy, { 'http://127.0.0.1:8480/health': null })).to.deep.equal({ current: true, drift: [] });
   });
 
@@ -113,6 +114,18 @@ describe('deploy_record: a host compared with the record of its last complete de
     });
     expect(check(recordPath, { 'vminsert.service': ['active', 0, 0], 'vmha-firewall.service': ['active', 0, 0] },
       { 'http://127.0.0.1:8480/health': 'answered 503' }).drift).to.deep.equal(['http://127.0.0.1:8480/health answered 503']);
+  });
+
+  it('a unit that systemd restarted since the last deploy is not current (restart counts recorded at the deploy)', () => {
+    const units: Units = { 'vminsert.service': ['active', 2, 3], 'vmha-firewall.service': ['active', 1, 1] };
+    record(recordPath, watched(), units);
+    expect(JSON.parse(readFileSync(recordPath, 'utf8')).restarts).to.deep.equal({ 'vminsert.service': '2', 'vmha-firewall.service': '1' });
+    expect(check(recordPath, units)).to.deep.equal({
+      current: false, drift: ["vminsert.service was restarted since its last deploy (systemd's restarts: 2 -> 3)"],
+    });
+    expect(check(recordPath, { ...units, 'vminsert.service': ['active', 2, 0] }).drift).to.deep.equal(
+      ["vminsert.service was restarted since its last deploy (systemd's restarts: 2 -> 0)"]);  // by hand: the count resets
+    expect(check(recordPath, { ...units, 'vminsert.service': ['active', 2, 2] }).current).to.equal(true);
   });
 
   it('finds changed content, a changed mode, a new file, a missing file and a moved symlink', () => {
@@ -162,7 +175,7 @@ describe('service_health: the health of a host (module_utils/vmha_unit_health.py
     expect(problems).to.deep.equal([
       'a.service is inactive/x (0 restarts)',
       'b.service is not installed',
-      'c.service restarted while being checked (3 -> 4 restarts): crash loop',
+      "c.service was restarted while being checked (systemd's restarts: 3 -> 4)",
     ]);
   });
 

@@ -18,7 +18,7 @@ import stat
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vmha_unit_health import health_problems  # noqa: E402
+from vmha_unit_health import health_since, restart_counts, systemctl_show  # noqa: E402
 
 # Larger files (the binaries) are compared by size and modification time: hashing ~100 MB of
 # binaries on every run would cost more than the run it saves.
@@ -89,17 +89,19 @@ def check(path, fingerprint, **health_stand_ins):
         return {"current": False, "drift": []}
     reasons = drift(record, snapshot(record.get("watched_paths", [])))
     if not reasons:
-        reasons = health_problems(record.get("units", []), record.get("health_urls", []), **health_stand_ins)
+        reasons = health_since(record.get("units", []), record.get("health_urls", []), record.get("restarts", {}),
+                               **health_stand_ins)
     if len(reasons) > MAX_REASONS:
         reasons = reasons[:MAX_REASONS] + ["and %d more" % (len(reasons) - MAX_REASONS)]
     return {"current": not reasons, "drift": reasons}
 
 
-def record(path, fingerprint, watched_paths, units, health_urls=()):
-    """Writes the record (0600, atomically); returns whether its content changed."""
+def record(path, fingerprint, watched_paths, units, health_urls=(), show=systemctl_show):
+    """Writes the record (0600, atomically); returns whether its content changed. Called once the
+    host is healthy, so the units' restart counts now are the ones a later check compares with."""
     content = json.dumps(
         {"fingerprint": fingerprint, "watched_paths": list(watched_paths), "units": list(units),
-         "health_urls": list(health_urls), "files": snapshot(watched_paths)},
+         "restarts": restart_counts(show(units)), "health_urls": list(health_urls), "files": snapshot(watched_paths)},
         indent=1, sort_keys=True)
     try:
         with open(path) as handle:
