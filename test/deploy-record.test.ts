@@ -78,11 +78,19 @@ describe('deploy_record: a host compared with the record of its last complete de
     writeFileSync(join(etc, 'secrets', 'httpAuth.password'), 's3cret-value', { mode: 0o600 });
     writeFileSync(join(dir, 'etc', 'hosts'), '10.0.0.1 write.vmha.internal\n');
     symlinkSync('/etc/systemd/system/vminsert.service', join(etc, 'unit-link'));
-    recordPath = join(dir, 'var', 'lib', 'vmha', 'deploy-record.json');
+    recordPath = join(dir, 'var', 'lib', 'vmha', 'deploy-record.marshal');
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   const watched = (): string[] => [etc, join(dir, 'etc', 'hosts'), join(dir, 'etc', 'absent')];
+
+  it('a record file that is not a record (an older format, damage) makes the host not current', () => {
+    mkdirSync(join(dir, 'var', 'lib', 'vmha'), { recursive: true });
+    for (const content of ['{"fingerprint": "f1"}\n', '', 'N']) {
+      writeFileSync(recordPath, content);
+      expect(check(recordPath)).to.deep.equal({ current: false, drift: [] });
+    }
+  });
 
   it('without a record, or with the record of another fingerprint, the host is not current (and is deployed without a drift report)', () => {
     expect(check(recordPath)).to.deep.equal({ current: false, drift: [] });
@@ -119,7 +127,8 @@ describe('deploy_record: a host compared with the record of its last complete de
   it('a unit that systemd restarted since the last deploy is not current (restart counts recorded at the deploy)', () => {
     const units: Units = { 'vminsert.service': ['active', 2, 3], 'vmha-firewall.service': ['active', 1, 1] };
     record(recordPath, watched(), units);
-    expect(JSON.parse(readFileSync(recordPath, 'utf8')).restarts).to.deep.equal({ 'vminsert.service': '2', 'vmha-firewall.service': '1' });
+    const shown = execFileSync('python3', [`${ROLE}/files/vmha_deploy_record.py`, 'show', recordPath], { encoding: 'utf8' });
+    expect(JSON.parse(shown).restarts).to.deep.equal({ 'vminsert.service': '2', 'vmha-firewall.service': '1' });
     expect(check(recordPath, units)).to.deep.equal({
       current: false, drift: ["vminsert.service was restarted since its last deploy (systemd's restarts: 2 -> 3)"],
     });

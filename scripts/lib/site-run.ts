@@ -1,15 +1,15 @@
 // What a site.yml run did, read from its default (stdout) output: which hosts went through the
 // deploy plays and which were left out as current (role deploy_record). The deploy plays are the
-// plays of site.yml whose host pattern leaves out group vmha_deploy_current.
+// plays of site.yml whose host pattern takes only group vmha_deploy_needed.
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 
-const CURRENT_GROUP = 'vmha_deploy_current';
+const NEEDED_GROUP = 'vmha_deploy_needed';
 
 /** Names of the plays of a playbook that skip current hosts. */
 export function deployPlayNames(playbookText: string): string[] {
   const plays = (yaml.load(playbookText) ?? []) as { name?: string; hosts?: string }[];
-  return plays.filter((p) => typeof p.hosts === 'string' && p.hosts.includes(`!${CURRENT_GROUP}`)).map((p) => p.name ?? '');
+  return plays.filter((p) => typeof p.hosts === 'string' && p.hosts.endsWith(`:&${NEEDED_GROUP}`)).map((p) => p.name ?? '');
 }
 
 export function siteDeployPlayNames(sitePath: string): string[] {
