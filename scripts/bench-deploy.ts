@@ -1,6 +1,7 @@
-// npm run bench:deploy [-- --sizes 17,30,60] [--no-setting-change]
+// npm run bench:deploy [-- --sizes 17,30,60] [--reruns 5] [--no-setting-change]
 // The whole stack on lab hosts reached over SSH, at each size (VMHA_LAB_HOSTS, the smallest first):
-// lab down, lab up, a cold site.yml and a no-change re-run (which must change nothing). At the
+// lab down, lab up, a cold site.yml and no-change re-runs (which must change nothing; the report
+// takes their median: one run of a few seconds moves by a tenth with the lab's own load). At the
 // smallest size also a one-setting change: the retention edited in the lab inventory, which must
 // restart only the vmstorages, one at a time; the inventory is then put back and redeployed.
 // Writes reports/bench-deploy.{json,md} (date, cores, per-host task counts, cost per added host,
@@ -13,6 +14,7 @@ import { labSeedHostCount, labSizeFromEnv } from './lib/lab-topology.js';
 import {
   benchVerdicts,
   changedHosts,
+  median,
   parseRecap,
   renderDeployBench,
   restartEvents,
@@ -24,10 +26,11 @@ import {
 } from './lib/bench-deploy.js';
 import { deployedHosts, siteDeployPlayNames } from './lib/site-run.js';
 
-const USAGE = 'usage: npm run bench:deploy [-- --sizes 17,30,60] [--no-setting-change]';
+const USAGE = 'usage: npm run bench:deploy [-- --sizes 17,30,60] [--reruns 5] [--no-setting-change]';
 const { values: args } = parseCli('bench:deploy', USAGE, {
   options: {
     sizes: { type: 'string', default: `${labSeedHostCount},30,60` },
+    reruns: { type: 'string', default: '5' },
     'no-setting-change': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -43,6 +46,9 @@ const sizes = args.sizes
     }
   })
   .sort((a, b) => a - b);
+
+const reruns = Number(args.reruns);
+if (!Number.isInteger(reruns) || reruns < 1 || reruns > 20) usageError('bench:deploy', USAGE, `--reruns: '${args.reruns}' is not a whole number from 1 to 20`);
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const venvBin = path.join(repoRoot, '.venv', 'bin');
@@ -79,18 +85,22 @@ async function measureSize(hosts: number): Promise<SizeResult> {
   const [, labUpSeconds] = await timed(() => lab(hosts, 'up'));
   log(`lab up, ${hosts} hosts: ${labUpSeconds.toFixed(1)} s`);
   const [cold, coldSeconds] = await sitePlaybook(hosts, 'cold site.yml');
-  const [rerun, rerunSeconds] = await sitePlaybook(hosts, 'no-change re-run');
+  const runs: [string, number][] = [];
+  for (let i = 1; i <= reruns; i++) runs.push(await sitePlaybook(hosts, `no-change re-run ${i}/${reruns}`));
+  const outputs = runs.map(([output]) => output);
+  const union = (hostsOf: (output: string) => string[]) => [...new Set(outputs.flatMap(hostsOf))].sort();
   const [all, allSeconds] = await sitePlaybook(hosts, 'no-change re-run through every role', true);
   return {
     hosts,
     lab_up_seconds: labUpSeconds,
     cold_playbook_seconds: coldSeconds,
-    rerun_seconds: rerunSeconds,
+    rerun_seconds: median(runs.map(([, seconds]) => seconds)),
+    rerun_samples: runs.map(([, seconds]) => seconds),
     cold_changed_hosts: changedHosts(cold).length,
-    rerun_changed_hosts: changedHosts(rerun),
+    rerun_changed_hosts: union(changedHosts),
     cold_tasks: taskCounts(parseRecap(cold)),
-    rerun_tasks: taskCounts(parseRecap(rerun)),
-    rerun_deployed_hosts: deployedHosts(rerun, deployPlays),
+    rerun_tasks: taskCounts(parseRecap(outputs.at(-1) ?? '')),
+    rerun_deployed_hosts: union((output) => deployedHosts(output, deployPlays)),
     converge_all_seconds: allSeconds,
     converge_all_changed_hosts: changedHosts(all),
     converge_all_tasks: taskCounts(parseRecap(all)),

@@ -3,6 +3,7 @@ import {
   benchVerdicts,
   changedHosts,
   costPerAddedHost,
+  median,
   parseRecap,
   renderDeployBench,
   restartEvents,
@@ -104,6 +105,12 @@ describe('deploy benchmark: tasks per host', () => {
       total: 106,
       hosts: 4,
     });
+  });
+
+  it('the median of re-run seconds: the middle one, the mean of the middle two, 0 for none', () => {
+    expect(median([7.1, 6.5, 9.9, 6.6, 6.9])).to.equal(6.9);
+    expect(median([4, 3])).to.equal(3.5);
+    expect(median([])).to.equal(0);
   });
 
   it('gives zeros for no hosts', () => {
@@ -399,6 +406,12 @@ describe('deploy benchmark: report', () => {
     expect(text).to.contain('| cold site.yml, 15 hosts | 100.0 s (with lab up: 106.0 s) | <= 120 s | within target |');
     expect(text).to.contain('| re-run growth, largest size / smallest size | 1.96x (60 hosts 23.5 s / 15 hosts 12.0 s) | <= 2x | within target |');
     expect(text).not.to.contain('OVER target');
+  });
+
+  it('renders the re-run as the median of its runs with their range', () => {
+    const bench = passingBench();
+    bench.sizes = [{ ...size(15, 6, 100, 3.4), rerun_samples: [3.6, 3.4, 3.3, 3.9, 3.4] }];
+    expect(renderDeployBench(bench)).to.contain('| 15 | 6.0 | 100.0 | 106.0 | 3.4 (3.3 to 3.9, 5 runs) | 0 |');
   });
 
   it('renders what went wrong: changed hosts, rolling problems, OVER target, no setting change', () => {

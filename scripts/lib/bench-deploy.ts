@@ -37,14 +37,17 @@ export interface SizeResult {
   hosts: number;
   lab_up_seconds: number;
   cold_playbook_seconds: number;
+  /** The median of the no-change re-runs (rerun_samples): one run of a few seconds moves with what else the machine does. */
   rerun_seconds: number;
+  /** Every no-change re-run's seconds, in order (older reports have none). */
+  rerun_samples?: number[];
   /** Number of hosts with changed > 0 on the cold run. */
   cold_changed_hosts: number;
-  /** Hosts that reported changes on the no-change re-run (must be empty: idempotence). */
+  /** Hosts that reported changes on any no-change re-run (must be empty: idempotence). */
   rerun_changed_hosts: string[];
   cold_tasks: TaskCounts;
   rerun_tasks: TaskCounts;
-  /** Hosts that went through a deploy play on the no-change re-run (role deploy_record lets current hosts skip them). */
+  /** Hosts that went through a deploy play on any no-change re-run (role deploy_record lets current hosts skip them). */
   rerun_deployed_hosts: string[];
   /** The same re-run with VMHA_CONVERGE_ALL=true: every role on every host (what the record saves). */
   converge_all_seconds: number;
@@ -145,16 +148,22 @@ export function tasksOfHost(host: HostRecap): number {
   return host.ok + host.failed + host.skipped + host.rescued + host.unreachable;
 }
 
+/** The middle value (the mean of the two middle ones for an even count); 0 for none. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return 0;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
 /** Tasks run per host (see tasksOfHost): min, median (mean of the two middle ones for an even
  * number of hosts), max, the total over hosts, and the number of hosts. No hosts: all 0. */
 export function taskCounts(recap: HostRecap[]): TaskCounts {
   const counts = recap.map(tasksOfHost).sort((a, b) => a - b);
   if (counts.length === 0) return { min: 0, median: 0, max: 0, total: 0, hosts: 0 };
-  const middle = Math.floor(counts.length / 2);
-  const median = counts.length % 2 === 1 ? (counts[middle] ?? 0) : ((counts[middle - 1] ?? 0) + (counts[middle] ?? 0)) / 2;
   return {
     min: counts[0] ?? 0,
-    median,
+    median: median(counts),
     max: counts.at(-1) ?? 0,
     total: counts.reduce((sum, count) => sum + count, 0),
     hosts: counts.length,
@@ -377,6 +386,13 @@ export function costPerAddedHost(sizes: SizeResult[]): { from: number; to: numbe
 }
 
 /** A count as an integer, or with one decimal where it is not one (an even median). */
+/** The re-run's median, with the range and count of the runs it is the median of. */
+function rerunCell(size: SizeResult): string {
+  const samples = size.rerun_samples ?? [];
+  if (samples.length < 2) return s(size.rerun_seconds);
+  return `${s(size.rerun_seconds)} (${s(Math.min(...samples))} to ${s(Math.max(...samples))}, ${samples.length} runs)`;
+}
+
 const n = (count: number) => (Number.isInteger(count) ? String(count) : count.toFixed(1));
 
 /** Markdown report of the benchmark. Seconds with one decimal; seconds per added host with two
@@ -393,12 +409,12 @@ export function renderDeployBench(bench: DeployBench): string {
     'The re-run is a plain `site.yml`: hosts exactly as their last complete deploy left them, and healthy, skip the deploy plays and the ' +
       'final health check (role deploy_record); the one task on such a host is the record check, which checks its health too. "Every role" is the same run with `VMHA_CONVERGE_ALL=true`: every role on every host, as before the record.',
     '',
-    '| hosts | lab up (s) | site.yml cold (s) | cold deploy (s) | re-run (s) | hosts deployed on re-run | re-run, every role (s) | tasks per host, cold (median, max) | tasks per host, re-run (median, max) | tasks per host, every role (median, max) | changed hosts on re-runs |',
+    '| hosts | lab up (s) | site.yml cold (s) | cold deploy (s) | re-run (s, median) | hosts deployed on re-run | re-run, every role (s) | tasks per host, cold (median, max) | tasks per host, re-run (median, max) | tasks per host, every role (median, max) | changed hosts on re-runs |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
     ...sizes.map((size) => {
       const changed = [...new Set([...size.rerun_changed_hosts, ...size.converge_all_changed_hosts])];
       return (
-        `| ${size.hosts} | ${s(size.lab_up_seconds)} | ${s(size.cold_playbook_seconds)} | ${s(coldDeploySeconds(size))} | ${s(size.rerun_seconds)} | ` +
+        `| ${size.hosts} | ${s(size.lab_up_seconds)} | ${s(size.cold_playbook_seconds)} | ${s(coldDeploySeconds(size))} | ${rerunCell(size)} | ` +
         `${size.rerun_deployed_hosts.length} | ${s(size.converge_all_seconds)} | ` +
         `${n(size.cold_tasks.median)}, ${n(size.cold_tasks.max)} | ${n(size.rerun_tasks.median)}, ${n(size.rerun_tasks.max)} | ` +
         `${n(size.converge_all_tasks.median)}, ${n(size.converge_all_tasks.max)} | ${changed.length === 0 ? 'none' : changed.join(', ')} |`
