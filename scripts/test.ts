@@ -40,25 +40,28 @@ if (only.has('typecheck')) {
   steps.push(singleStep('typecheck (tsc --noEmit)', run.exitCode === 0 ? 'passed' : 'failed', seconds));
 }
 
-if (only.has('unit')) {
-  // mocha's JSON reporter writes the result to a file (counts and failures read from it, not from text).
+// Unit tests that run the real binaries of the artifact mirror. With the artifacts step in the run
+// they wait for it (on a fresh clone the mirror is filled only then) and must not skip; alone
+// (`--only unit`) they run with the others and skip, saying why, without a mirror.
+const MIRROR_TESTS = ['test/alerting-rules.test.ts'];
+const mirrorTestsAfterArtifacts = only.has('unit') && only.has('artifacts');
+
+/** mocha with its JSON reporter writing to a file (counts and failures read from it, not from text). */
+async function mochaStep(name: string, mochaArgs: string[], extraEnv: Record<string, string> = {}): Promise<void> {
   const resultFile = path.join(repoRoot, '.cache', 'mocha-result.json');
   await fs.remove(resultFile);
-  const [run, seconds] = await timed('unit tests', () => $({ env, nothrow: true })`npx mocha --reporter json --reporter-option output=${resultFile}`);
+  const [run, seconds] = await timed(name, () =>
+    $({ env: { ...env, ...extraEnv }, nothrow: true })`npx mocha ${mochaArgs} --reporter json --reporter-option output=${resultFile}`,
+  );
   const json = (await fs.pathExists(resultFile)) ? await fs.readFile(resultFile, 'utf8') : '';
   for (const failure of mochaFailures(json)) console.log(`  unit test failed: ${failure}`);
   const counts = parseMochaCounts(json);
-  if (counts === undefined) {
-    steps.push(singleStep('unit tests (mocha)', 'failed', seconds, `mocha exited ${run.exitCode} without a result`));
-  } else {
-    steps.push({
-      name: 'unit tests (mocha)',
-      passed: counts.passing,
-      failed: counts.failing,
-      skipped: counts.pending,
-      seconds,
-    });
-  }
+  if (counts === undefined) steps.push(singleStep(`${name} (mocha)`, 'failed', seconds, `mocha exited ${run.exitCode} without a result`));
+  else steps.push({ name: `${name} (mocha)`, passed: counts.passing, failed: counts.failing, skipped: counts.pending, seconds });
+}
+
+if (only.has('unit')) {
+  await mochaStep('unit tests', mirrorTestsAfterArtifacts ? MIRROR_TESTS.flatMap((file) => ['--ignore', file]) : []);
 }
 
 if (only.has('lint')) {
@@ -80,6 +83,10 @@ if (only.has('artifacts') || only.has('molecule')) {
   }
   if (only.has('artifacts')) {
     steps.push(singleStep('artifact mirror (checksums)', mirror.usable ? 'passed' : 'failed', seconds, missingClusterReason));
+  }
+  if (mirrorTestsAfterArtifacts) {
+    if (mirror.usable) await mochaStep('unit tests on the mirror\'s binaries', MIRROR_TESTS, { VMHA_TESTS_NEED_MIRROR: '1' });
+    else steps.push(singleStep('unit tests on the mirror\'s binaries (mocha)', 'skipped', 0, 'blocked: the artifact mirror is not usable'));
   }
 }
 

@@ -55,6 +55,14 @@ describe('test summary', () => {
     expect(lines.join('\n')).to.contain('(blocked)');
   });
 
+  it('keeps the columns aligned under a step name longer than the usual width', () => {
+    const lines = renderSummary([singleStep('lint', 'passed', 10), singleStep('unit tests on the mirror\'s binaries (mocha)', 'passed', 13)])
+      .split('\n')
+      .filter((line) => line.includes(' passed, 0 failed '));
+    expect(lines).to.have.length(2);
+    expect(new Set(lines.map((line) => line.indexOf('1 passed')))).to.have.property('size', 1);
+  });
+
   describe('failureReasons', () => {
     it('keeps the failure lines of a verify part and Ansible, without colours or borders, in order', () => {
       const output = [

@@ -92,10 +92,11 @@ export function failureReasons(output: string, limit = 12, width = 240): string[
 /** The summary table plus the closing line; the closing line is always last. */
 export function renderSummary(steps: readonly StepResult[]): string {
   const lines = ['', 'Test summary:'];
+  const nameWidth = Math.max(28, ...steps.map((step) => step.name.length));
   for (const step of steps) {
     const counts = `${step.passed} passed, ${step.failed} failed${step.skipped ? `, ${step.skipped} skipped` : ''}`;
     const note = step.note ? `  (${step.note})` : '';
-    lines.push(`  ${step.name.padEnd(28)} ${counts.padEnd(34)} ${step.seconds.toFixed(0).padStart(5)} s${note}`);
+    lines.push(`  ${step.name.padEnd(nameWidth)} ${counts.padEnd(34)} ${step.seconds.toFixed(0).padStart(5)} s${note}`);
   }
   const sum = totals(steps);
   const seconds = steps.reduce((acc, step) => acc + step.seconds, 0);
