@@ -92,7 +92,7 @@ def check(path, fingerprint, **health_stand_ins):
     the host is deployed anyway, and the deploy ends with the full health check)."""
     try:
         record = load(path)
-    except (OSError, ValueError, EOFError, TypeError):  # never deployed completely: deployed, nothing to explain
+    except (OSError, ValueError):  # never deployed completely: deployed, nothing to explain
         return {"current": False, "drift": []}
     if record.get("fingerprint") != fingerprint:
         return {"current": False, "drift": []}
@@ -106,9 +106,12 @@ def check(path, fingerprint, **health_stand_ins):
 
 
 def load(path):
-    """The record; a file that is not a record raises ValueError."""
+    """The record (a root-only file that record() wrote); a file that is not a record raises ValueError."""
     with open(path, "rb") as handle:
-        content = marshal.load(handle)
+        try:
+            content = marshal.load(handle)
+        except (EOFError, TypeError) as error:
+            raise ValueError("%s is not a deploy record: %s" % (path, error)) from error
     if not isinstance(content, dict):
         raise ValueError("%s is not a deploy record" % path)
     return content
@@ -122,7 +125,7 @@ def record(path, fingerprint, watched_paths, units, health_urls=(), show=systemc
     try:
         if load(path) == content:
             return False
-    except (OSError, ValueError, EOFError, TypeError):
+    except (OSError, ValueError):
         pass
     os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     temporary = path + ".tmp"
